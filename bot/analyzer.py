@@ -1,0 +1,181 @@
+"""Turn Dutch text into the terms the matcher compares: the knowledge's own vocabulary.
+
+Steps, each because people type that way: normalise (case, accents, emoji), repair typos
+against the words the knowledge uses, split compounds ('magnesiumtekort'), map synonyms
+('rusteloze benen' → 'rls'), drop stop words and stem ('tabletten' → 'tablet').
+A word the knowledge does not know stays marked as unknown: it is the strongest sign that
+a question is about something the FAQ does not cover.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import snowballstemmer
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+
+from bot.knowledge import Knowledge
+from bot.text import words
+
+_LINKERS = ("", "s", "e", "en")
+_MIN_PART = 3
+
+
+@dataclass(frozen=True)
+class Term:
+    stem: str
+    known: bool
+
+
+def _max_edits(word: str) -> int:
+    return 1 if len(word) < 8 else 2
+
+
+class Analyzer:
+    """Built once per knowledge; maps any text to a list of Terms."""
+
+    def __init__(self, knowledge: Knowledge) -> None:
+        self.stopwords = knowledge.stopwords
+        self.synonyms = knowledge.synonyms
+        self._stemmer = snowballstemmer.stemmer("dutch")
+        self._stems: dict[str, str] = {}
+        self._repairs: dict[str, tuple[str, ...]] = {}
+        self.max_synonym_words = max((len(k.split()) for k in self.synonyms), default=1)
+        counts: Counter[str] = Counter()
+        for entry in knowledge.entries:
+            for text in (entry.question, *entry.phrasings, entry.answer):
+                counts.update(w for w in words(text) if w not in self.stopwords)
+        for variant, canonical in self.synonyms.items():
+            counts.update(variant.split())
+            counts.update(canonical.split())
+        self.vocabulary = frozenset(counts)
+        self._learn_compound_parts(counts)
+        # Most frequent first, so a typo close to two words is repaired to the common one.
+        self._repair_choices = [
+            w for w, _ in counts.most_common() if len(w) >= 5 and not w.isdigit()
+        ] + sorted(self.learned_parts)
+        self.known_stems = frozenset(self.stem(w) for w in self.vocabulary | self.learned_parts)
+
+    def _learn_compound_parts(self, counts: Counter[str]) -> None:
+        """'magnesiumcitraat' in the knowledge teaches that 'citraat' is a known word too."""
+        heads = sorted((w for w in counts if len(w) >= 5 and w.isalpha()), key=len, reverse=True)
+        learned = set()
+        for word in counts:
+            for head in heads:
+                rest = word[len(head) :]
+                if word.startswith(head) and len(rest) >= 4:
+                    for linker in _LINKERS:
+                        if linker and rest.startswith(linker) and len(rest) - len(linker) >= 4:
+                            learned.add(rest[len(linker) :])
+                    learned.add(rest)
+                    break
+        self.learned_parts = frozenset(learned - self.vocabulary)
+
+    def stem(self, word: str) -> str:
+        stem = self._stems.get(word)
+        if stem is None:
+            stem = self._stemmer.stemWord(word) if word.isalpha() else word
+            if len(self._stems) < 100_000:
+                self._stems[word] = stem
+        return stem
+
+    def is_known(self, word: str) -> bool:
+        return word in self.vocabulary or word in self.learned_parts
+
+    # -- one word ---------------------------------------------------------------------------
+
+    def _split(self, word: str) -> tuple[str, ...] | None:
+        """A compound as two parts; the modifier may be unknown ('slaap' + 'medicatie')."""
+        best: tuple[str, ...] | None = None
+        for cut in range(_MIN_PART, len(word) - _MIN_PART + 1):
+            head, tail = word[:cut], word[cut:]
+            for linker in _LINKERS:
+                if linker and not tail.startswith(linker):
+                    continue
+                rest = tail[len(linker) :]
+                if len(rest) < _MIN_PART + 1:
+                    continue
+                if self.is_known(head) and self.is_known(rest):
+                    return (head, rest)
+                if best is None and self.is_known(rest) and len(rest) >= 5:
+                    best = (head, rest)
+        if best is None:
+            for cut in range(len(word) - 4, 4, -1):
+                if self.is_known(word[:cut]) and len(word) - cut >= 4:
+                    return (word[:cut], word[cut:])
+        return best
+
+    def _closest(self, word: str, max_edits: int) -> str | None:
+        if len(word) < 5:
+            return None
+        near = process.extractOne(
+            word, self._repair_choices, scorer=Levenshtein.distance, score_cutoff=max_edits
+        )
+        return near[0] if near is not None else None
+
+    def _repair(self, word: str) -> tuple[str, ...]:
+        """The word as the knowledge would spell it, or unchanged when nothing is close.
+
+        One typo is tried first ('supplemeten' is not 'supplem' + 'meten'), then a compound
+        split (each part repaired), then a wider typo margin for long words.
+        """
+        cached = self._repairs.get(word)
+        if cached is not None:
+            return cached
+        result: tuple[str, ...] = (word,)
+        if not self.is_known(word) and not word.isdigit() and word not in self.stopwords:
+            one_typo = self._closest(word, 1)
+            parts = self._split(word) if one_typo is None and len(word) >= 7 else None
+            if one_typo is not None:
+                result = (one_typo,)
+            elif parts:
+                result = tuple(
+                    p if self.is_known(p) else (self._closest(p, 1) or p) for p in parts
+                )
+            else:
+                result = (self._closest(word, _max_edits(word)) or word,)
+        if len(self._repairs) < 100_000:
+            self._repairs[word] = result
+        return result
+
+    # -- whole texts ----------------------------------------------------------------------------
+
+    def surface_words(self, text: str) -> list[str]:
+        """Words after typo repair and compound splitting, before synonyms."""
+        out: list[str] = []
+        for word in words(text):
+            out.extend(self._repair(word))
+        return out
+
+    def _apply_synonyms(self, tokens: list[str]) -> list[str]:
+        out: list[str] = []
+        i = 0
+        while i < len(tokens):
+            for size in range(min(self.max_synonym_words, len(tokens) - i), 0, -1):
+                phrase = " ".join(tokens[i : i + size])
+                canonical = self.synonyms.get(phrase)
+                if canonical is not None:
+                    out.extend(canonical.split())
+                    i += size
+                    break
+            else:
+                out.append(tokens[i])
+                i += 1
+        return out
+
+    def terms(self, text: str) -> list[Term]:
+        tokens = self._apply_synonyms(self.surface_words(text))
+        result = []
+        for token in tokens:
+            if token in self.stopwords:
+                continue
+            stem = self.stem(token)
+            result.append(Term(stem, stem in self.known_stems))
+        return result
+
+    def stems(self, texts: Iterable[str]) -> set[str]:
+        return {t.stem for text in texts for t in self.terms(text)}
+

@@ -1,0 +1,87 @@
+"""The helpdesk: one message in, one Reply out. Knows nothing of Telegram or consoles."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from bot.analyzer import Analyzer
+from bot.knowledge import Knowledge
+from bot.loader import DEFAULT_KNOWLEDGE_DIR, LoadResult, load_knowledge
+from bot.matcher import Matcher, MatchResult
+from bot.replies import Composer, Reply
+from bot.smalltalk import SmalltalkDetector
+from bot.urgent import UrgencyDetector
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What the matcher's scores mean: which entry to answer, or which to offer."""
+
+    answer_id: str | None
+    choice_ids: tuple[str, ...]
+    score: float
+
+
+def decide(match: MatchResult, knowledge: Knowledge) -> Decision:
+    s = knowledge.settings
+    if not match.candidates:
+        return Decision(None, (), 0.0)
+    best = match.candidates[0]
+    runner_up = match.candidates[1].score if len(match.candidates) > 1 else 0.0
+    if best.score >= s.answer_threshold and best.score - runner_up >= s.answer_margin:
+        return Decision(best.entry_id, (), best.score)
+    if best.score >= s.clarify_threshold:
+        floor = max(s.clarify_threshold, best.score - 0.2)
+        choices = tuple(c.entry_id for c in match.candidates if c.score >= floor)
+        return Decision(None, choices[: s.max_choices], best.score)
+    return Decision(None, (), best.score)
+
+
+class Helpdesk:
+    """Everything built from one Knowledge; immutable, so a reload simply swaps in a new one."""
+
+    def __init__(self, knowledge: Knowledge, retention_days: int = 90) -> None:
+        self.knowledge = knowledge
+        self.analyzer = Analyzer(knowledge)
+        self.matcher = Matcher(knowledge, self.analyzer)
+        self.urgency = UrgencyDetector(knowledge.urgency)
+        self.smalltalk = SmalltalkDetector(knowledge)
+        self.composer = Composer(knowledge, retention_days)
+
+    def respond(self, message: str, now: datetime) -> Reply:
+        if self.urgency.find(message) is not None:
+            return self.composer.urgent()
+        intent = self.smalltalk.find(message)
+        if intent is not None:
+            return self.composer.smalltalk(intent)
+        match = self.matcher.match(message)
+        if not match.has_content:
+            return self.composer.referral(now, understood=False)
+        decision = decide(match, self.knowledge)
+        if decision.answer_id is not None:
+            entry = self.knowledge.by_id[decision.answer_id]
+            return self.composer.answer(entry, now, decision.score)
+        if decision.choice_ids:
+            return self.composer.clarify(list(decision.choice_ids), decision.score)
+        return self.composer.referral(now, decision.score)
+
+    def answer_for(self, faq_id: str, now: datetime) -> Reply | None:
+        """The answer of one entry, for a pressed button; None if the entry is gone."""
+        entry = self.knowledge.by_id.get(faq_id)
+        return self.composer.answer(entry, now) if entry else None
+
+
+class KnowledgeError(Exception):
+    def __init__(self, result: LoadResult) -> None:
+        self.result = result
+        super().__init__("\n".join(str(p) for p in result.errors))
+
+
+def load_helpdesk(folder: Path | str = DEFAULT_KNOWLEDGE_DIR, retention_days: int = 90) -> Helpdesk:
+    """Load, check and build; raises KnowledgeError with every problem when the files are wrong."""
+    result = load_knowledge(folder)
+    if result.knowledge is None:
+        raise KnowledgeError(result)
+    return Helpdesk(result.knowledge, retention_days)

@@ -1,0 +1,103 @@
+"""The knowledge the bot answers from: immutable, built once per (re)load from knowledge/."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, time
+from types import MappingProxyType
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One curated question with its answer, written from the foundation's article."""
+
+    id: str
+    topic: str
+    question: str
+    answer: str
+    phrasings: tuple[str, ...]
+    examples: tuple[str, ...]
+    related: tuple[str, ...]
+    source: str
+    doctor_advice: bool
+    opening_state: bool
+    reviewed: date | None
+    reviewed_by: str
+    file: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Topic:
+    name: str
+    entry_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Helpline:
+    """Where people can reach a person, and when."""
+
+    name: str
+    email: str
+    phone: str
+    timezone: str
+    holidays_country: str
+    open_days: frozenset[int]  # 0 = Monday
+    opens: time
+    closes: time
+    hours_text: str
+
+
+@dataclass(frozen=True)
+class UrgentPattern:
+    """Words that together, in one sentence and in any order, signal an emergency."""
+
+    name: str
+    terms: tuple[tuple[str, ...], ...]  # each term: alternatives; 'x*' prefix, 'x$' clause end
+    text: str
+
+
+@dataclass(frozen=True)
+class Urgency:
+    patterns: tuple[UrgentPattern, ...]
+    clause_words: frozenset[str]
+
+
+@dataclass(frozen=True)
+class SmalltalkIntent:
+    name: str
+    phrasings: tuple[str, ...]
+    reply: str
+
+
+@dataclass(frozen=True)
+class MatchSettings:
+    """Thresholds of the matcher; volunteers tune them in knowledge/settings.yaml."""
+
+    answer_threshold: float
+    clarify_threshold: float
+    answer_margin: float
+    max_choices: int
+    unknown_word_weight: float
+    typo_min_similarity: float
+    smalltalk_similarity: float
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    entries: tuple[Entry, ...]
+    topics: tuple[Topic, ...]
+    helpline: Helpline
+    messages: Mapping[str, str]
+    day_names: tuple[str, ...]  # Monday first
+    month_names: tuple[str, ...]
+    synonyms: Mapping[str, str]  # variant (normalised) -> canonical (normalised)
+    stopwords: frozenset[str]
+    urgency: Urgency
+    smalltalk: tuple[SmalltalkIntent, ...]
+    settings: MatchSettings
+    by_id: Mapping[str, Entry] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "by_id", MappingProxyType({e.id: e for e in self.entries}))

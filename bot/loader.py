@@ -1,0 +1,500 @@
+"""Load knowledge/ into an immutable Knowledge, or explain exactly what to fix."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import holidays
+
+from bot.knowledge import (
+    Entry,
+    Helpline,
+    Knowledge,
+    MatchSettings,
+    SmalltalkIntent,
+    Topic,
+    Urgency,
+    UrgentPattern,
+)
+from bot.problems import Problem, ProblemList
+from bot.schema import (
+    BOOL,
+    DATE,
+    ID_PATTERN,
+    LIST,
+    MAPPING,
+    NUMBER,
+    TEXT,
+    TEXTS,
+    WHOLE,
+    Field,
+    check_fields,
+    check_placeholders,
+)
+from bot.text import normalise
+from bot.yamlfile import YamlList, YamlMap, read_yaml
+
+DEFAULT_KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "knowledge"
+
+# Every text the bot says itself; the words live in knowledge/messages.yaml.
+MESSAGE_KEYS = (
+    "welcome",
+    "help",
+    "disclaimer",
+    "privacy",
+    "contact",
+    "referral",
+    "not_understood",
+    "clarify",
+    "non_text",
+    "urgent",
+    "doctor_advice",
+    "source_line",
+    "related_intro",
+    "open_now",
+    "closed_now",
+    "when_today",
+    "when_tomorrow",
+    "when_weekday",
+    "when_date",
+    "topics_intro",
+    "topic_intro",
+    "unknown_button",
+    "error",
+    "group_hint",
+)
+LIST_MESSAGE_KEYS = ("day_names", "month_names")
+PLACEHOLDERS = frozenset(
+    {"naam", "email", "telefoon", "openingstijden", "tijd", "sluit", "dag", "datum", "wanneer"}
+    | {"bron", "onderwerp", "aantal"}
+)
+DAY_NAMES = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
+
+ENTRY_FIELDS = {
+    "id": Field(TEXT),
+    "question": Field(TEXT),
+    "answer": Field(TEXT),
+    "phrasings": Field(TEXTS),
+    "examples": Field(TEXTS, required=False),
+    "related": Field(TEXTS, required=False),
+    "source": Field(TEXT),
+    "doctor_advice": Field(BOOL, required=False),
+    "opening_state": Field(BOOL, required=False),
+    "reviewed": Field(DATE, required=False),
+    "reviewed_by": Field(TEXT, required=False),
+}
+FAQ_FILE_FIELDS = {"topic": Field(TEXT), "order": Field(WHOLE, required=False), "entries": Field(LIST)}
+HELPLINE_FIELDS = {
+    "name": Field(TEXT),
+    "email": Field(TEXT),
+    "phone": Field(TEXT),
+    "timezone": Field(TEXT),
+    "holidays": Field(TEXT),
+    "days": Field(TEXTS),
+    "opens": Field(TEXT),
+    "closes": Field(TEXT),
+    "hours_text": Field(TEXT),
+}
+MATCHING_FIELDS = {
+    "answer_threshold": Field(NUMBER),
+    "clarify_threshold": Field(NUMBER),
+    "answer_margin": Field(NUMBER),
+    "max_choices": Field(WHOLE),
+    "unknown_word_weight": Field(NUMBER),
+    "typo_min_similarity": Field(NUMBER),
+    "smalltalk_similarity": Field(NUMBER),
+}
+REVIEW_FIELDS = {"max_age_days": Field(WHOLE), "max_answer_chars": Field(WHOLE)}
+SETTINGS_FIELDS = {"matching": Field(MAPPING), "review": Field(MAPPING, required=False)}
+URGENT_FIELDS = {"clause_words": Field(TEXTS), "patterns": Field(LIST)}
+URGENT_GROUP_FIELDS = {"name": Field(TEXT), "phrases": Field(TEXTS)}
+SMALLTALK_FIELDS = {"intents": Field(LIST)}
+INTENT_FIELDS = {"name": Field(TEXT), "phrasings": Field(TEXTS), "reply": Field(TEXT)}
+
+
+@dataclass(frozen=True)
+class ReviewSettings:
+    max_age_days: int = 730
+    max_answer_chars: int = 900
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """The knowledge if it has no errors (None otherwise), and every problem found."""
+
+    knowledge: Knowledge | None
+    problems: tuple[Problem, ...]
+    review: ReviewSettings = ReviewSettings()
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "fout"]
+
+
+class _Reader:
+    """Reads one knowledge folder; each method handles one file and records its problems."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.problems = ProblemList()
+
+    def shown(self, path: Path) -> str:
+        try:
+            return str(Path(self.folder.name) / path.relative_to(self.folder))
+        except ValueError:
+            return str(path)
+
+    def read(self, name: str) -> tuple[Any, str]:
+        path = self.folder / name
+        shown = self.shown(path)
+        if not path.is_file():
+            self.problems.error(shown, None, "Dit bestand ontbreekt.", "Zet het bestand terug.")
+            return None, shown
+        return read_yaml(path, shown, self.problems), shown
+
+    # -- the files ---------------------------------------------------------------------------
+
+    def settings(self) -> tuple[MatchSettings | None, ReviewSettings]:
+        data, file = self.read("settings.yaml")
+        review = ReviewSettings()
+        if not check_fields(data, SETTINGS_FIELDS, file, self.problems, "settings.yaml"):
+            return None, review
+        matching = data["matching"]
+        ok = check_fields(matching, MATCHING_FIELDS, file, self.problems, "'matching'")
+        if "review" in data and check_fields(
+            data["review"], REVIEW_FIELDS, file, self.problems, "'review'"
+        ):
+            review = ReviewSettings(**{k: data["review"][k] for k in REVIEW_FIELDS})
+        if not ok:
+            return None, review
+        settings = MatchSettings(**{k: matching[k] for k in MATCHING_FIELDS})
+        if not 0 < settings.clarify_threshold <= settings.answer_threshold <= 1:
+            self.problems.error(
+                file,
+                matching.line_of("clarify_threshold"),
+                "De drempels kloppen niet met elkaar.",
+                "Zorg dat 0 < clarify_threshold ≤ answer_threshold ≤ 1.",
+            )
+            return None, review
+        return settings, review
+
+    def helpline(self) -> Helpline | None:
+        data, file = self.read("helpline.yaml")
+        if not check_fields(data, HELPLINE_FIELDS, file, self.problems, "helpline.yaml"):
+            return None
+        ok = True
+        try:
+            ZoneInfo(data["timezone"])
+        except (ZoneInfoNotFoundError, ValueError):
+            self.problems.error(
+                file,
+                data.line_of("timezone"),
+                f"De tijdzone '{data['timezone']}' bestaat niet.",
+                "Gebruik Europe/Amsterdam.",
+            )
+            ok = False
+        if data["holidays"] not in holidays.list_supported_countries():
+            self.problems.error(
+                file, data.line_of("holidays"), "Onbekend land voor feestdagen.", "Gebruik NL."
+            )
+            ok = False
+        days = []
+        for i, day in enumerate(data["days"]):
+            if str(day).lower() in DAY_NAMES:
+                days.append(DAY_NAMES.index(str(day).lower()))
+            else:
+                self.problems.error(
+                    file,
+                    data["days"].line_of(i),
+                    f"'{day}' is geen dag.",
+                    f"Gebruik {', '.join(DAY_NAMES)}.",
+                )
+                ok = False
+        opens, closes = self._time(data, "opens", file), self._time(data, "closes", file)
+        if opens is None or closes is None:
+            return None
+        if opens >= closes:
+            self.problems.error(
+                file, data.line_of("closes"), "De lijn sluit eerder dan hij opengaat."
+            )
+            ok = False
+        for name in ("opens", "closes"):
+            if data[name] not in data["hours_text"]:
+                self.problems.warning(
+                    file,
+                    data.line_of("hours_text"),
+                    f"hours_text noemt {data[name]} niet; klopt de tekst nog met de tijden?",
+                )
+        if not ok:
+            return None
+        return Helpline(
+            name=data["name"],
+            email=data["email"].strip(),
+            phone=str(data["phone"]).strip(),
+            timezone=data["timezone"],
+            holidays_country=data["holidays"],
+            open_days=frozenset(days),
+            opens=opens,
+            closes=closes,
+            hours_text=data["hours_text"].strip(),
+        )
+
+    def _time(self, data: YamlMap, key: str, file: str) -> time | None:
+        try:
+            return datetime.strptime(str(data[key]).strip(), "%H:%M").time()
+        except ValueError:
+            self.problems.error(
+                file,
+                data.line_of(key),
+                f"'{data[key]}' is geen tijd.",
+                'Schrijf de tijd als "19:00", tussen aanhalingstekens.',
+            )
+            return None
+
+    def messages(self) -> tuple[dict[str, str], dict[str, tuple[str, ...]]] | None:
+        data, file = self.read("messages.yaml")
+        fields = {k: Field(TEXT) for k in MESSAGE_KEYS} | {k: Field(TEXTS) for k in LIST_MESSAGE_KEYS}
+        if isinstance(data, YamlMap):
+            for key in data:
+                if key not in fields:
+                    self.problems.warning(
+                        file,
+                        data.line_of(key),
+                        f"Het bericht '{key}' wordt nergens gebruikt.",
+                        "Kijk of de naam goed gespeld is.",
+                    )
+            fields |= {k: Field(TEXT) for k in data if k not in fields}
+        if not check_fields(data, fields, file, self.problems, "messages.yaml"):
+            return None
+        for key in MESSAGE_KEYS:
+            check_placeholders(data[key], PLACEHOLDERS, file, data.line_of(key), self.problems)
+        names = {}
+        for key, size in (("day_names", 7), ("month_names", 12)):
+            if len(data[key]) != size:
+                self.problems.error(
+                    file, data.line_of(key), f"'{key}' moet precies {size} namen hebben."
+                )
+                return None
+            names[key] = tuple(str(v) for v in data[key])
+        return {k: data[k].strip() for k in MESSAGE_KEYS}, names
+
+    def word_map(self) -> tuple[dict[str, str], frozenset[str]] | None:
+        synonyms_data, syn_file = self.read("synonyms.yaml")
+        stop_data, stop_file = self.read("stopwords.yaml")
+        ok = check_fields(
+            synonyms_data, {"synonyms": Field(MAPPING)}, syn_file, self.problems, "synonyms.yaml"
+        )
+        ok &= check_fields(
+            stop_data, {"stopwords": Field(TEXTS)}, stop_file, self.problems, "stopwords.yaml"
+        )
+        if not ok:
+            return None
+        synonyms: dict[str, str] = {}
+        seen_at: dict[str, str] = {}
+        table = synonyms_data["synonyms"]
+        for canonical, variants in table.items():
+            line = table.line_of(canonical)
+            if not isinstance(variants, list) or not all(isinstance(v, str) for v in variants):
+                self.problems.error(
+                    syn_file,
+                    line,
+                    f"Bij '{canonical}' hoort een lijst met woorden.",
+                    "Schrijf bijvoorbeeld: rls: [rusteloze benen, onrustige benen]",
+                )
+                ok = False
+                continue
+            target = normalise(canonical)
+            for variant in variants:
+                key = normalise(variant)
+                if key in seen_at and seen_at[key] != target:
+                    self.problems.error(
+                        syn_file,
+                        line,
+                        f"'{variant}' staat als synoniem bij zowel '{seen_at[key]}' als "
+                        f"'{canonical}'.",
+                        "Een woord kan maar bij één begrip horen; haal het bij een van de twee weg.",
+                    )
+                    ok = False
+                seen_at[key] = target
+                if key and key != target:
+                    synonyms[key] = target
+        stopwords = frozenset(normalise(str(w)) for w in stop_data["stopwords"])
+        return (synonyms, stopwords) if ok else None
+
+    def urgency(self) -> Urgency | None:
+        data, file = self.read("urgent.yaml")
+        if not check_fields(data, URGENT_FIELDS, file, self.problems, "urgent.yaml"):
+            return None
+        patterns: list[UrgentPattern] = []
+        for i, group in enumerate(data["patterns"]):
+            what = f"patroon {i + 1}"
+            if not check_fields(group, URGENT_GROUP_FIELDS, file, self.problems, what):
+                continue
+            for j, phrase in enumerate(group["phrases"]):
+                terms = tuple(
+                    tuple(alt for alt in term.split("|") if alt)
+                    for term in str(phrase).lower().split()
+                )
+                if not terms or any(
+                    not alt.strip("*$") for term in terms for alt in term
+                ) or any(not t for t in terms):
+                    self.problems.error(
+                        file, group["phrases"].line_of(j), f"Het patroon '{phrase}' is leeg of onjuist."
+                    )
+                    continue
+                patterns.append(UrgentPattern(group["name"], terms, str(phrase)))
+        if not patterns:
+            self.problems.error(file, data.line, "Er staan geen bruikbare noodpatronen in.")
+            return None
+        return Urgency(tuple(patterns), frozenset(normalise(str(w)) for w in data["clause_words"]))
+
+    def smalltalk(self) -> tuple[SmalltalkIntent, ...] | None:
+        data, file = self.read("smalltalk.yaml")
+        if not check_fields(data, SMALLTALK_FIELDS, file, self.problems, "smalltalk.yaml"):
+            return None
+        intents = []
+        for i, item in enumerate(data["intents"]):
+            if check_fields(item, INTENT_FIELDS, file, self.problems, f"intent {i + 1}"):
+                check_placeholders(
+                    item["reply"], PLACEHOLDERS, file, item.line_of("reply"), self.problems
+                )
+                phrasings = tuple(str(p) for p in item["phrasings"])
+                intents.append(SmalltalkIntent(item["name"], phrasings, item["reply"].strip()))
+        return tuple(intents)
+
+    def faq(self) -> tuple[tuple[Entry, ...], tuple[Topic, ...]]:
+        folder = self.folder / "faq"
+        files = sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml"))
+        if not files:
+            self.problems.error(self.shown(folder), None, "Er staan geen vragen (faq/*.yaml).")
+        entries: list[Entry] = []
+        topics: list[tuple[int, str, Topic]] = []
+        for path in files:
+            file = self.shown(path)
+            data = read_yaml(path, file, self.problems)
+            if data is None:
+                continue
+            if not check_fields(data, FAQ_FILE_FIELDS, file, self.problems, "het bestand"):
+                continue
+            ids = []
+            for i, item in enumerate(data["entries"]):
+                entry = self.entry(item, data["topic"], file, data["entries"].line_of(i), i)
+                if entry:
+                    entries.append(entry)
+                    ids.append(entry.id)
+            topics.append((data.get("order", 100), file, Topic(data["topic"].strip(), tuple(ids))))
+        self.cross_check(entries)
+        return tuple(entries), tuple(t for _, _, t in sorted(topics, key=lambda t: t[:2]))
+
+    def entry(self, item: Any, topic: str, file: str, line: int, index: int) -> Entry | None:
+        what = f"vraag {index + 1}"
+        if isinstance(item, YamlMap) and isinstance(item.get("id"), str):
+            what = f"vraag '{item['id']}'"
+        if not check_fields(item, ENTRY_FIELDS, file, self.problems, what):
+            return None
+        if not ID_PATTERN.match(item["id"]):
+            self.problems.error(
+                file,
+                item.line_of("id"),
+                f"Het id '{item['id']}' mag alleen kleine letters, cijfers en streepjes bevatten.",
+                "Bijvoorbeeld: id: magnesium-en-slaap",
+            )
+            return None
+        check_placeholders(item["answer"], PLACEHOLDERS, file, item.line_of("answer"), self.problems)
+        reviewed = item.get("reviewed")
+        return Entry(
+            id=item["id"],
+            topic=topic.strip(),
+            question=item["question"].strip(),
+            answer=item["answer"].strip(),
+            phrasings=tuple(str(p).strip() for p in item["phrasings"]),
+            examples=tuple(str(p).strip() for p in item.get("examples") or ()),
+            related=tuple(str(r).strip() for r in item.get("related") or ()),
+            source=item["source"].strip(),
+            doctor_advice=bool(item.get("doctor_advice", False)),
+            opening_state=bool(item.get("opening_state", False)),
+            reviewed=reviewed,
+            reviewed_by=(item.get("reviewed_by") or "").strip(),
+            file=file,
+            line=item.line or line,
+        )
+
+    def cross_check(self, entries: list[Entry]) -> None:
+        """Checks that need all entries: duplicate ids and phrasings, links to unknown ids."""
+        first: dict[str, Entry] = {}
+        for entry in entries:
+            if entry.id in first:
+                other = first[entry.id]
+                self.problems.error(
+                    entry.file,
+                    entry.line,
+                    f"Het id '{entry.id}' bestaat al ({other.file}:{other.line}).",
+                    "Geef een van de twee vragen een ander, uniek id.",
+                )
+            else:
+                first[entry.id] = entry
+        owner: dict[str, Entry] = {}
+        for entry in entries:
+            for text in (entry.question, *entry.phrasings):
+                key = normalise(text)
+                other = owner.get(key)
+                if other is not None and other.id != entry.id:
+                    self.problems.error(
+                        entry.file,
+                        entry.line,
+                        f"De formulering '{text}' staat bij '{entry.id}' én bij '{other.id}' "
+                        f"({other.file}:{other.line}).",
+                        "Laat hem staan bij de vraag waar hij het best past en haal hem bij de "
+                        "andere weg.",
+                    )
+                owner.setdefault(key, entry)
+        for entry in entries:
+            for related in entry.related:
+                if related not in first:
+                    self.problems.error(
+                        entry.file,
+                        entry.line,
+                        f"'{entry.id}' verwijst in 'related' naar '{related}', maar die vraag "
+                        "bestaat niet.",
+                        "Controleer de spelling van het id, of haal de verwijzing weg.",
+                    )
+
+
+def load_knowledge(folder: Path | str = DEFAULT_KNOWLEDGE_DIR) -> LoadResult:
+    """Read and check every file in the folder; never raises for problems in the files."""
+    folder = Path(folder)
+    reader = _Reader(folder)
+    if not folder.is_dir():
+        reader.problems.error(str(folder), None, "Deze map bestaat niet of is niet leesbaar.")
+        return LoadResult(None, tuple(reader.problems.items))
+    settings, review = reader.settings()
+    helpline = reader.helpline()
+    messages = reader.messages()
+    word_map = reader.word_map()
+    urgency = reader.urgency()
+    smalltalk = reader.smalltalk()
+    entries, topics = reader.faq()
+    problems = tuple(reader.problems.items)
+    parts = (settings, helpline, messages, word_map, urgency, smalltalk)
+    if reader.problems.errors or any(p is None for p in parts):
+        return LoadResult(None, problems, review)
+    synonyms, stopwords = word_map
+    texts, names = messages
+    knowledge = Knowledge(
+        entries=entries,
+        topics=topics,
+        helpline=helpline,
+        messages=texts,
+        day_names=names["day_names"],
+        month_names=names["month_names"],
+        synonyms=synonyms,
+        stopwords=stopwords,
+        urgency=urgency,
+        smalltalk=smalltalk,
+        settings=settings,
+    )
+    return LoadResult(knowledge, problems, review)

@@ -1,0 +1,144 @@
+"""Compose every reply from the knowledge's own texts; one composer for every front end."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from bot.hours import OpeningState, opening_state
+from bot.knowledge import Entry, Knowledge, SmalltalkIntent
+
+
+class Outcome(StrEnum):
+    ANSWER = "answer"
+    CLARIFY = "clarify"
+    REFERRAL = "referral"
+    URGENT = "urgent"
+    SMALLTALK = "smalltalk"
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    faq_id: str
+    question: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    """Plain data: each front end renders it its own way (HTML, numbered lines, JSON)."""
+
+    outcome: Outcome
+    body: str
+    title: str | None = None
+    faq_id: str | None = None
+    score: float = 0.0
+    suggestions: tuple[Suggestion, ...] = ()
+    suggestions_intro: str | None = None
+
+    @property
+    def text(self) -> str:
+        """Everything the user reads, as one text."""
+        return f"{self.title}\n\n{self.body}" if self.title else self.body
+
+
+class _Fill(dict):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+class Composer:
+    def __init__(self, knowledge: Knowledge, retention_days: int = 90) -> None:
+        self.knowledge = knowledge
+        self.messages = knowledge.messages
+        self.retention_days = retention_days
+        h = knowledge.helpline
+        self._base = {
+            "naam": h.name,
+            "email": h.email,
+            "telefoon": h.phone,
+            "openingstijden": h.hours_text,
+            "aantal": str(retention_days),
+        }
+
+    def fill(self, template: str, **values: str) -> str:
+        return template.format_map(_Fill(self._base, **values))
+
+    def message(self, key: str, **values: str) -> str:
+        return self.fill(self.messages[key], **values)
+
+    # -- opening hours ------------------------------------------------------------------
+
+    def when(self, state: OpeningState) -> str:
+        opening = state.next_opening
+        if opening is None:
+            return ""
+        days = (opening.date() - state.local_now.date()).days
+        hhmm = opening.strftime("%H:%M")
+        day = self.knowledge.day_names[opening.weekday()]
+        if days == 0:
+            return self.message("when_today", tijd=hhmm)
+        if days == 1:
+            return self.message("when_tomorrow", tijd=hhmm)
+        if days < 7:
+            return self.message("when_weekday", dag=day, tijd=hhmm)
+        date_text = f"{opening.day} {self.knowledge.month_names[opening.month - 1]}"
+        return self.message("when_date", dag=day, datum=date_text, tijd=hhmm)
+
+    def opening_line(self, now: datetime) -> str:
+        state = opening_state(self.knowledge.helpline, now)
+        if state.is_open and state.closes_at is not None:
+            return self.message("open_now", sluit=state.closes_at.strftime("%H:%M"))
+        return self.message("closed_now", wanneer=self.when(state))
+
+    def contact_text(self, now: datetime) -> str:
+        return f"{self.message('contact')}\n{self.opening_line(now)}"
+
+    # -- replies ------------------------------------------------------------------------
+
+    def _suggest(self, ids: tuple[str, ...] | list[str]) -> tuple[Suggestion, ...]:
+        by_id = self.knowledge.by_id
+        return tuple(Suggestion(i, by_id[i].question) for i in ids if i in by_id)
+
+    def answer(self, entry: Entry, now: datetime, score: float = 1.0) -> Reply:
+        parts = [self.fill(entry.answer)]
+        if entry.opening_state:
+            parts.append(self.opening_line(now))
+        if entry.doctor_advice:
+            parts.append(self.message("doctor_advice"))
+        parts.append(self.message("source_line", bron=entry.source))
+        return Reply(
+            Outcome.ANSWER,
+            "\n\n".join(parts),
+            title=entry.question,
+            faq_id=entry.id,
+            score=score,
+            suggestions=self._suggest(entry.related),
+            suggestions_intro=self.message("related_intro") if entry.related else None,
+        )
+
+    def clarify(self, entry_ids: list[str], score: float) -> Reply:
+        return Reply(
+            Outcome.CLARIFY,
+            self.message("clarify"),
+            score=score,
+            suggestions=self._suggest(entry_ids),
+        )
+
+    def referral(self, now: datetime, score: float = 0.0, understood: bool = True) -> Reply:
+        intro = self.message("referral" if understood else "not_understood")
+        return Reply(Outcome.REFERRAL, f"{intro}\n\n{self.contact_text(now)}", score=score)
+
+    def urgent(self) -> Reply:
+        return Reply(Outcome.URGENT, self.message("urgent"), score=1.0)
+
+    def smalltalk(self, intent: SmalltalkIntent) -> Reply:
+        return Reply(Outcome.SMALLTALK, self.fill(intent.reply), score=1.0)
+
+    # -- texts for commands ---------------------------------------------------------------
+
+    def welcome(self) -> str:
+        return f"{self.message('welcome')}\n\n{self.message('disclaimer')}"
+
+    def privacy(self) -> str:
+        return self.message("privacy")

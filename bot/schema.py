@@ -1,0 +1,118 @@
+"""What each knowledge file may contain, checked field by field with volunteer-friendly messages."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from bot.problems import ProblemList
+from bot.yamlfile import YamlMap, line_in
+
+TEXT, TEXTS, BOOL, DATE, NUMBER, WHOLE, MAPPING, LIST = (
+    "tekst",
+    "lijst met teksten",
+    "ja/nee (true of false)",
+    "datum (jjjj-mm-dd)",
+    "getal",
+    "heel getal",
+    "blok met velden",
+    "lijst",
+)
+
+ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+
+
+@dataclass(frozen=True)
+class Field:
+    kind: str
+    required: bool = True
+
+
+def _fits(value: Any, kind: str) -> bool:
+    if kind == TEXT:
+        return isinstance(value, str) and bool(value.strip())
+    if kind == TEXTS:
+        return isinstance(value, list) and all(
+            isinstance(v, str | int) and str(v).strip() for v in value
+        )
+    if kind == BOOL:
+        return isinstance(value, bool)
+    if kind == DATE:
+        return isinstance(value, date)
+    if kind == NUMBER:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if kind == WHOLE:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if kind == MAPPING:
+        return isinstance(value, dict)
+    if kind == LIST:
+        return isinstance(value, list)
+    raise ValueError(kind)
+
+
+def check_fields(
+    mapping: Any, fields: dict[str, Field], file: str, problems: ProblemList, what: str
+) -> bool:
+    """Report unknown, missing and mistyped fields; True when the mapping is usable."""
+    if not isinstance(mapping, YamlMap):
+        problems.error(
+            file,
+            getattr(mapping, "line", None),
+            f"{what} moet een blok met velden zijn (veldnaam: waarde).",
+            "Kijk naar een voorbeeld in hetzelfde bestand en neem die vorm over.",
+        )
+        return False
+    usable = True
+    for key in mapping:
+        if key not in fields:
+            close = difflib.get_close_matches(key, list(fields), n=1, cutoff=0.6)
+            hint = f"Bedoel je '{close[0]}'?" if close else f"Toegestaan: {', '.join(fields)}."
+            problems.error(file, mapping.line_of(key), f"Onbekend veld '{key}' in {what}.", hint)
+    for name, spec in fields.items():
+        if name not in mapping or mapping[name] is None:
+            if spec.required:
+                empty = name in mapping
+                problems.error(
+                    file,
+                    mapping.line_of(name) if empty else mapping.line,
+                    f"{what} heeft {'een leeg' if empty else 'geen'} veld '{name}'.",
+                    f"Vul '{name}:' in ({spec.kind}).",
+                )
+                usable = False
+            continue
+        if not _fits(mapping[name], spec.kind):
+            blank = isinstance(mapping[name], str) and not mapping[name].strip()
+            problems.error(
+                file,
+                line_in(mapping, name),
+                f"Het veld '{name}' in {what} is leeg."
+                if blank
+                else f"Het veld '{name}' in {what} moet een {spec.kind} zijn.",
+                f"Schrijf bij '{name}:' een {spec.kind}.",
+            )
+            usable = False
+    return usable
+
+
+def check_placeholders(
+    text: str, allowed: frozenset[str], file: str, line: int | None, problems: ProblemList
+) -> None:
+    """Templates may only use placeholders the bot can fill in; a typo would reach users."""
+    for name in PLACEHOLDER.findall(text):
+        if name not in allowed:
+            close = difflib.get_close_matches(name, sorted(allowed), n=1)
+            hint = f"Bedoel je {{{close[0]}}}?" if close else ""
+            problems.error(
+                file,
+                line,
+                f"De tekst gebruikt {{{name}}}, maar dat kan de bot niet invullen.",
+                hint or f"Mogelijk: {', '.join('{' + a + '}' for a in sorted(allowed))}.",
+            )
+    if text.count("{") != text.count("}"):
+        problems.error(
+            file, line, "Een { of } staat er alleen.", "Gebruik { en } alleen om {telefoon} e.d."
+        )

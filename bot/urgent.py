@@ -1,0 +1,112 @@
+"""Spot messages that signal danger (suicide, overdose, an emergency) before anything else.
+
+Patterns come from knowledge/urgent.yaml: words that must appear together in one sentence,
+in any order, each tolerant of a small typo. Missing an emergency is the worst failure this
+bot can have, so the patterns lean towards a false alarm.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+
+from bot.knowledge import Urgency, UrgentPattern
+from bot.text import MAX_CHARS, normalise
+
+_SENTENCE = re.compile(r"[.!?;\n]+")
+_CLAUSE = re.compile(r"[,:()\-–—]+|\s+-\s+")
+_FUZZY_MIN_LENGTH = 5
+
+
+def _max_typos(word: str) -> int:
+    return 2 if len(word) >= 10 else 1
+
+
+class UrgencyDetector:
+    """Compiled urgent patterns; ``find`` returns the first pattern a message matches."""
+
+    def __init__(self, urgency: Urgency) -> None:
+        self.patterns = urgency.patterns
+        self.clause_words = urgency.clause_words
+        alternatives = {alt for p in urgency.patterns for term in p.terms for alt in term}
+        words = {w for alt in alternatives for w in alt.rstrip("$").split("_")}
+        self.exact_words = frozenset(w for w in words if not w.endswith("*"))
+        self.fuzzy_words = sorted(w for w in self.exact_words if len(w) >= _FUZZY_MIN_LENGTH)
+        self.prefixes = sorted(w[:-1] for w in words if w.endswith("*"))
+
+    def find(self, message: str) -> UrgentPattern | None:
+        for sentence in _SENTENCE.split(message[:MAX_CHARS]):
+            tokens, clause_ends = self._tokens(sentence)
+            if not tokens:
+                continue
+            positions = self._positions(tokens)
+            for pattern in self.patterns:
+                if all(self._term_found(t, positions, clause_ends, tokens) for t in pattern.terms):
+                    return pattern
+        return None
+
+    def _tokens(self, sentence: str) -> tuple[list[str], set[int]]:
+        tokens: list[str] = []
+        clause_ends: set[int] = set()
+        for clause in _CLAUSE.split(sentence):
+            words = normalise(clause).split()
+            tokens.extend(words)
+            if words:
+                clause_ends.add(len(tokens) - 1)
+        for i in range(len(tokens) - 1):
+            if tokens[i + 1] in self.clause_words:
+                clause_ends.add(i)
+        return tokens, clause_ends
+
+    def _positions(self, tokens: list[str]) -> dict[str, set[int]]:
+        """Where each pattern word (or 'prefix*') occurs, typos forgiven."""
+        found: dict[str, set[int]] = defaultdict(set)
+        seen: dict[str, list[str]] = {}
+        for i, token in enumerate(tokens):
+            if token not in seen:
+                seen[token] = self._words_like(token)
+            for word in seen[token]:
+                found[word].add(i)
+        return found
+
+    def _words_like(self, token: str) -> list[str]:
+        like = [token] if token in self.exact_words else []
+        if len(token) >= _FUZZY_MIN_LENGTH:
+            near = process.extract(
+                token,
+                self.fuzzy_words,
+                scorer=Levenshtein.distance,
+                score_cutoff=_max_typos(token),
+                limit=None,
+            )
+            like.extend(w for w, _, _ in near if w != token)
+        for prefix in self.prefixes:
+            head = token[: len(prefix)]
+            if head == prefix or (
+                len(prefix) >= 6 and Levenshtein.distance(head, prefix, score_cutoff=1) <= 1
+            ):
+                like.append(prefix + "*")
+        return like
+
+    @staticmethod
+    def _term_found(
+        term: tuple[str, ...],
+        positions: dict[str, set[int]],
+        clause_ends: set[int],
+        tokens: list[str],
+    ) -> bool:
+        for alt in term:
+            at_end = alt.endswith("$")
+            parts = alt.rstrip("$").split("_")
+            for start in positions.get(parts[0], ()):
+                last = start + len(parts) - 1
+                if last >= len(tokens):
+                    continue
+                if all(start + k in positions.get(p, ()) for k, p in enumerate(parts)) and (
+                    not at_end or last in clause_ends
+                ):
+                    return True
+        return False

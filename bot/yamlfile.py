@@ -1,0 +1,149 @@
+"""Read one YAML file safely, keeping the line of every value for clear error messages.
+
+PyYAML's plain ``safe_load`` forgets where a value stood and silently keeps the last of
+two equal keys; volunteers need both: a line to look at and a warning about the duplicate.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.problems import ProblemList
+
+
+class YamlMap(dict):
+    """A mapping that remembers the line of the mapping and of each key (1-based)."""
+
+    line: int = 0
+    key_lines: dict[str, int]
+
+    def line_of(self, key: str) -> int:
+        return self.key_lines.get(key, self.line)
+
+
+class YamlList(list):
+    """A list that remembers the line of the list and of each item (1-based)."""
+
+    line: int = 0
+    item_lines: list[int]
+
+    def line_of(self, index: int) -> int:
+        return self.item_lines[index] if index < len(self.item_lines) else self.line
+
+
+def line_in(container: Any, key: Any) -> int | None:
+    """The line of ``container[key]`` if the container knows it."""
+    if isinstance(container, YamlMap):
+        return container.line_of(key)
+    if isinstance(container, YamlList):
+        return container.line_of(key)
+    return None
+
+
+_YAML_HINTS = (
+    ("found character '\\t'", "Er staat een tab. Gebruik alleen spaties om in te springen."),
+    (
+        "mapping values are not allowed",
+        "Er staat een dubbele punt (:) midden in een tekst. Zet de hele tekst tussen "
+        'aanhalingstekens ("...") of gebruik een blok met | .',
+    ),
+    (
+        "could not find expected ':'",
+        "Achter een veldnaam hoort een dubbele punt, bijvoorbeeld 'answer: ...'.",
+    ),
+    (
+        "expected <block end>",
+        "De inspringing klopt niet: zet deze regel precies even ver in als de regels "
+        "van hetzelfde niveau.",
+    ),
+    (
+        "did not find expected key",
+        "De inspringing klopt niet, of een tekst met een aanhalingsteken is niet afgesloten.",
+    ),
+    (
+        "did not find expected '-' indicator",
+        "Een lijstregel moet beginnen met '- ' op dezelfde inspringing als de andere.",
+    ),
+    ("found unexpected end of stream", "Een aanhalingsteken (\" of ') is niet afgesloten."),
+    ("could not determine a constructor", "Gebruik geen YAML-tags zoals !!python: alleen tekst."),
+)
+
+
+def _hint_for(error: yaml.YAMLError) -> str:
+    text = str(error)
+    for needle, hint in _YAML_HINTS:
+        if needle in text:
+            return hint
+    return "Vergelijk deze regel met een entry die wel werkt; let op inspringing en dubbele punten."
+
+
+def read_yaml(path: Path, shown_as: str, problems: ProblemList) -> Any | None:
+    """Parse ``path``; on any failure record a problem and return None."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        problems.error(shown_as, None, f"Het bestand kan niet gelezen worden ({exc.strerror}).")
+        return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        problems.error(
+            shown_as,
+            line,
+            "Het bestand is niet opgeslagen als UTF-8 (een teken als é of ë is verkeerd bewaard).",
+            "Sla het bestand op met codering UTF-8 (in de meeste editors: Opslaan als → UTF-8).",
+        )
+        return None
+    text = text.removeprefix("\ufeff")
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        reason = exc.problem or "ongeldige YAML"
+        problems.error(shown_as, line, f"De YAML klopt hier niet ({reason}).", _hint_for(exc))
+        return None
+    except yaml.YAMLError as exc:
+        problems.error(shown_as, None, f"De YAML klopt niet ({exc}).", _hint_for(exc))
+        return None
+    if node is None:
+        return None
+    try:
+        return _build(node, shown_as, problems, yaml.constructor.SafeConstructor())
+    except yaml.YAMLError as exc:
+        problems.error(shown_as, None, f"De YAML klopt niet ({exc}).", _hint_for(exc))
+        return None
+
+
+def _build(node: yaml.Node, shown_as: str, problems: ProblemList, scalars: Any) -> Any:
+    if isinstance(node, yaml.MappingNode):
+        result = YamlMap()
+        result.line = node.start_mark.line + 1
+        result.key_lines = {}
+        for key_node, value_node in node.value:
+            key = _build(key_node, shown_as, problems, scalars)
+            line = key_node.start_mark.line + 1
+            if not isinstance(key, str | int | bool) or key is None:
+                problems.error(shown_as, line, "Een veldnaam moet gewone tekst zijn.")
+                continue
+            key = str(key)
+            if key in result:
+                problems.error(
+                    shown_as,
+                    line,
+                    f"Het veld '{key}' staat hier twee keer (ook op regel {result.key_lines[key]}).",
+                    "Haal een van de twee weg; anders telt alleen de laatste.",
+                )
+            result[key] = _build(value_node, shown_as, problems, scalars)
+            result.key_lines[key] = line
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        items = YamlList(_build(item, shown_as, problems, scalars) for item in node.value)
+        items.line = node.start_mark.line + 1
+        items.item_lines = [item.start_mark.line + 1 for item in node.value]
+        return items
+    return scalars.construct_object(node, deep=True)

@@ -1,0 +1,105 @@
+"""The test set of real-sounding messages, and how well a responder does on it.
+
+Shared by the accuracy test and the benchmark, so both count the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+DATA = Path(__file__).parent / "data"
+PARTS = ("dev", "heldout")
+
+
+@dataclass(frozen=True)
+class Case:
+    text: str
+    kind: str  # answerable, unanswerable, urgent, not_urgent, smalltalk
+    expect: tuple[str, ...]  # entry ids, or ("referral",)
+
+
+def load_cases(part: str) -> list[Case]:
+    data = yaml.safe_load((DATA / f"testset_{part}.yaml").read_text(encoding="utf-8"))
+    cases = []
+    for kind, items in data.items():
+        for item in items:
+            if isinstance(item, str):
+                text, expect = item, ()
+            else:
+                text, expect = item["text"], item["expect"]
+                expect = tuple(expect) if isinstance(expect, list) else (expect,)
+            cases.append(Case(text, kind, expect))
+    return cases
+
+
+@dataclass
+class Figures:
+    answerable: int = 0
+    right_answer: int = 0
+    wrong_answer: int = 0
+    unanswerable: int = 0
+    referred: int = 0
+    urgent: int = 0
+    urgent_found: int = 0
+    ordinary: int = 0
+    false_urgent: int = 0
+    misses: list[str] = field(default_factory=list)
+
+    def rate(self, part: int, whole: int) -> float:
+        return part / whole if whole else 1.0
+
+    def summary(self) -> str:
+        return (
+            f"right answer {self.rate(self.right_answer, self.answerable):.1%} "
+            f"({self.right_answer}/{self.answerable}), "
+            f"wrong answer {self.rate(self.wrong_answer, self.answerable):.1%}, "
+            f"unanswerable referred {self.rate(self.referred, self.unanswerable):.1%} "
+            f"({self.referred}/{self.unanswerable}), "
+            f"urgent found {self.urgent_found}/{self.urgent}, "
+            f"false urgent {self.false_urgent}/{self.ordinary}"
+        )
+
+
+# A responder maps a message to (outcome, faq_id).
+Responder = Callable[[str], tuple[str, str | None]]
+
+
+def evaluate(cases: list[Case], respond: Responder) -> Figures:
+    f = Figures()
+    for case in cases:
+        outcome, faq_id = respond(case.text)
+        if case.kind != "urgent":
+            f.ordinary += 1
+            if outcome == "urgent":
+                f.false_urgent += 1
+                f.misses.append(f"false urgent: {case.text!r}")
+        expects_answer = case.kind == "answerable" or (
+            case.kind == "not_urgent" and case.expect != ("referral",)
+        )
+        if expects_answer:
+            f.answerable += 1
+            if outcome == "answer" and faq_id in case.expect:
+                f.right_answer += 1
+            else:
+                if outcome == "answer":
+                    f.wrong_answer += 1
+                f.misses.append(f"{outcome} {faq_id} != {case.expect}: {case.text!r}")
+        elif case.kind in ("unanswerable", "not_urgent"):
+            f.unanswerable += 1
+            if outcome == "referral":
+                f.referred += 1
+            else:
+                f.misses.append(f"{outcome} {faq_id} != referral: {case.text!r}")
+        elif case.kind == "urgent":
+            f.urgent += 1
+            if outcome == "urgent":
+                f.urgent_found += 1
+            else:
+                f.misses.append(f"missed urgent ({outcome}): {case.text!r}")
+        elif case.kind == "smalltalk" and outcome != "smalltalk":
+            f.misses.append(f"{outcome} != smalltalk: {case.text!r}")
+    return f
