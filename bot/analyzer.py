@@ -48,6 +48,8 @@ class Analyzer:
         for entry in knowledge.entries:
             for text in (entry.question, *entry.phrasings, entry.answer):
                 counts.update(w for w in words(text) if w not in self.stopwords)
+        for text in knowledge.out_of_scope:
+            counts.update(w for w in words(text) if w not in self.stopwords)
         for variant, canonical in self.synonyms.items():
             counts.update(variant.split())
             counts.update(canonical.split())
@@ -132,9 +134,7 @@ class Analyzer:
             if one_typo is not None:
                 result = (one_typo,)
             elif parts:
-                result = tuple(
-                    p if self.is_known(p) else (self._closest(p, 1) or p) for p in parts
-                )
+                result = tuple(p if self.is_known(p) else (self._closest(p, 1) or p) for p in parts)
             else:
                 result = (self._closest(word, _max_edits(word)) or word,)
         if len(self._repairs) < 100_000:
@@ -178,4 +178,3 @@ class Analyzer:
 
     def stems(self, texts: Iterable[str]) -> set[str]:
         return {t.stem for text in texts for t in self.terms(text)}
-

@@ -29,6 +29,8 @@ def decide(match: MatchResult, knowledge: Knowledge) -> Decision:
     if not match.candidates:
         return Decision(None, (), 0.0)
     best = match.candidates[0]
+    if match.out_of_scope >= best.score:
+        return Decision(None, (), best.score)
     runner_up = match.candidates[1].score if len(match.candidates) > 1 else 0.0
     if best.score >= s.answer_threshold and best.score - runner_up >= s.answer_margin:
         return Decision(best.entry_id, (), best.score)
@@ -46,7 +48,9 @@ class Helpdesk:
         self.knowledge = knowledge
         self.analyzer = Analyzer(knowledge)
         self.matcher = Matcher(knowledge, self.analyzer)
-        self.urgency = UrgencyDetector(knowledge.urgency)
+        self.urgency = UrgencyDetector(
+            knowledge.urgency, self.analyzer.vocabulary | knowledge.stopwords
+        )
         self.smalltalk = SmalltalkDetector(knowledge)
         self.composer = Composer(knowledge, retention_days)
 

@@ -97,6 +97,7 @@ class Knowledge:
     urgency: Urgency
     smalltalk: tuple[SmalltalkIntent, ...]
     settings: MatchSettings
+    out_of_scope: tuple[str, ...] = ()  # questions the article does not answer: refer
     by_id: Mapping[str, Entry] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

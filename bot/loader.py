@@ -36,7 +36,7 @@ from bot.schema import (
     check_placeholders,
 )
 from bot.text import normalise
-from bot.yamlfile import YamlList, YamlMap, read_yaml
+from bot.yamlfile import YamlMap, read_yaml
 
 DEFAULT_KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "knowledge"
 
@@ -66,12 +66,26 @@ MESSAGE_KEYS = (
     "unknown_button",
     "error",
     "group_hint",
+    "button_useful",
+    "button_not_useful",
+    "button_topics",
+    "feedback_thanks",
+    "not_admin",
+    "reload_done",
+    "reload_refused",
+    "reload_unchanged",
+    "command_start",
+    "command_help",
+    "command_onderwerpen",
+    "command_contact",
+    "command_privacy",
 )
 LIST_MESSAGE_KEYS = ("day_names", "month_names")
 PLACEHOLDERS = frozenset(
     {"naam", "email", "telefoon", "openingstijden", "tijd", "sluit", "dag", "datum", "wanneer"}
-    | {"bron", "onderwerp", "aantal"}
+    | {"bron", "onderwerp", "aantal", "fouten"}
 )
+MAX_ID_LENGTH = 48  # a button's data holds 'a:' + id within Telegram's 64 bytes
 DAY_NAMES = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
 
 ENTRY_FIELDS = {
@@ -87,7 +101,11 @@ ENTRY_FIELDS = {
     "reviewed": Field(DATE, required=False),
     "reviewed_by": Field(TEXT, required=False),
 }
-FAQ_FILE_FIELDS = {"topic": Field(TEXT), "order": Field(WHOLE, required=False), "entries": Field(LIST)}
+FAQ_FILE_FIELDS = {
+    "topic": Field(TEXT),
+    "order": Field(WHOLE, required=False),
+    "entries": Field(LIST),
+}
 HELPLINE_FIELDS = {
     "name": Field(TEXT),
     "email": Field(TEXT),
@@ -141,6 +159,11 @@ class _Reader:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.problems = ProblemList()
+        # Files that could not be read (missing, broken YAML, empty): already reported once.
+        self.unreadable: set[str] = set()
+        # Entries that could not be loaded: links to them are not reported as unknown.
+        self.broken_ids: set[str] = set()
+        self.faq_complete = True
 
     def shown(self, path: Path) -> str:
         try:
@@ -153,15 +176,34 @@ class _Reader:
         shown = self.shown(path)
         if not path.is_file():
             self.problems.error(shown, None, "Dit bestand ontbreekt.", "Zet het bestand terug.")
+            self.unreadable.add(shown)
             return None, shown
-        return read_yaml(path, shown, self.problems), shown
+        data = self.parse(path, shown)
+        if data is None and shown not in self.unreadable:
+            self.problems.error(shown, 1, "Dit bestand is leeg.", "Zet de inhoud terug.")
+            self.unreadable.add(shown)
+        return data, shown
+
+    def parse(self, path: Path, shown: str) -> Any:
+        """The file's data; None (and ``shown`` marked unreadable) when it could not be read."""
+        before = len(self.problems.items)
+        data = read_yaml(path, shown, self.problems)
+        if data is None and len(self.problems.items) > before:
+            self.unreadable.add(shown)
+        return data
+
+    def fields(self, data: Any, fields: dict[str, Field], file: str, what: str) -> bool:
+        """check_fields for a whole file, without a second report for a file already reported."""
+        if data is None and file in self.unreadable:
+            return False
+        return check_fields(data, fields, file, self.problems, what)
 
     # -- the files ---------------------------------------------------------------------------
 
     def settings(self) -> tuple[MatchSettings | None, ReviewSettings]:
         data, file = self.read("settings.yaml")
         review = ReviewSettings()
-        if not check_fields(data, SETTINGS_FIELDS, file, self.problems, "settings.yaml"):
+        if not self.fields(data, SETTINGS_FIELDS, file, "settings.yaml"):
             return None, review
         matching = data["matching"]
         ok = check_fields(matching, MATCHING_FIELDS, file, self.problems, "'matching'")
@@ -184,7 +226,20 @@ class _Reader:
 
     def helpline(self) -> Helpline | None:
         data, file = self.read("helpline.yaml")
-        if not check_fields(data, HELPLINE_FIELDS, file, self.problems, "helpline.yaml"):
+        if isinstance(data, YamlMap):
+            for key in ("opens", "closes"):
+                value = data.get(key)
+                if isinstance(value, int) and not isinstance(value, bool):
+                    # Without quotes YAML reads 19:00 as a number of minutes (1140).
+                    data[key] = f"{value // 60:02d}:{value % 60:02d}"
+                    self.problems.error(
+                        file,
+                        data.line_of(key),
+                        f"De tijd bij '{key}' staat niet tussen aanhalingstekens, en wordt dan "
+                        "als getal gelezen.",
+                        f'Schrijf de tijd tussen aanhalingstekens: {key}: "{data[key]}"',
+                    )
+        if not self.fields(data, HELPLINE_FIELDS, file, "helpline.yaml"):
             return None
         ok = True
         try:
@@ -257,7 +312,9 @@ class _Reader:
 
     def messages(self) -> tuple[dict[str, str], dict[str, tuple[str, ...]]] | None:
         data, file = self.read("messages.yaml")
-        fields = {k: Field(TEXT) for k in MESSAGE_KEYS} | {k: Field(TEXTS) for k in LIST_MESSAGE_KEYS}
+        fields = {k: Field(TEXT) for k in MESSAGE_KEYS} | {
+            k: Field(TEXTS) for k in LIST_MESSAGE_KEYS
+        }
         if isinstance(data, YamlMap):
             for key in data:
                 if key not in fields:
@@ -268,7 +325,7 @@ class _Reader:
                         "Kijk of de naam goed gespeld is.",
                     )
             fields |= {k: Field(TEXT) for k in data if k not in fields}
-        if not check_fields(data, fields, file, self.problems, "messages.yaml"):
+        if not self.fields(data, fields, file, "messages.yaml"):
             return None
         for key in MESSAGE_KEYS:
             check_placeholders(data[key], PLACEHOLDERS, file, data.line_of(key), self.problems)
@@ -285,12 +342,8 @@ class _Reader:
     def word_map(self) -> tuple[dict[str, str], frozenset[str]] | None:
         synonyms_data, syn_file = self.read("synonyms.yaml")
         stop_data, stop_file = self.read("stopwords.yaml")
-        ok = check_fields(
-            synonyms_data, {"synonyms": Field(MAPPING)}, syn_file, self.problems, "synonyms.yaml"
-        )
-        ok &= check_fields(
-            stop_data, {"stopwords": Field(TEXTS)}, stop_file, self.problems, "stopwords.yaml"
-        )
+        ok = self.fields(synonyms_data, {"synonyms": Field(MAPPING)}, syn_file, "synonyms.yaml")
+        ok &= self.fields(stop_data, {"stopwords": Field(TEXTS)}, stop_file, "stopwords.yaml")
         if not ok:
             return None
         synonyms: dict[str, str] = {}
@@ -316,7 +369,7 @@ class _Reader:
                         line,
                         f"'{variant}' staat als synoniem bij zowel '{seen_at[key]}' als "
                         f"'{canonical}'.",
-                        "Een woord kan maar bij één begrip horen; haal het bij een van de twee weg.",
+                        "Een woord hoort bij één begrip; haal het bij een van de twee weg.",
                     )
                     ok = False
                 seen_at[key] = target
@@ -327,23 +380,28 @@ class _Reader:
 
     def urgency(self) -> Urgency | None:
         data, file = self.read("urgent.yaml")
-        if not check_fields(data, URGENT_FIELDS, file, self.problems, "urgent.yaml"):
+        if not self.fields(data, URGENT_FIELDS, file, "urgent.yaml"):
             return None
         patterns: list[UrgentPattern] = []
         for i, group in enumerate(data["patterns"]):
             what = f"patroon {i + 1}"
-            if not check_fields(group, URGENT_GROUP_FIELDS, file, self.problems, what):
+            line = data["patterns"].line_of(i)
+            if not check_fields(group, URGENT_GROUP_FIELDS, file, self.problems, what, line):
                 continue
             for j, phrase in enumerate(group["phrases"]):
                 terms = tuple(
                     tuple(alt for alt in term.split("|") if alt)
                     for term in str(phrase).lower().split()
                 )
-                if not terms or any(
-                    not alt.strip("*$") for term in terms for alt in term
-                ) or any(not t for t in terms):
+                if (
+                    not terms
+                    or any(not alt.strip("*$") for term in terms for alt in term)
+                    or any(not t for t in terms)
+                ):
                     self.problems.error(
-                        file, group["phrases"].line_of(j), f"Het patroon '{phrase}' is leeg of onjuist."
+                        file,
+                        group["phrases"].line_of(j),
+                        f"Het patroon '{phrase}' is leeg of onjuist.",
                     )
                     continue
                 patterns.append(UrgentPattern(group["name"], terms, str(phrase)))
@@ -354,11 +412,12 @@ class _Reader:
 
     def smalltalk(self) -> tuple[SmalltalkIntent, ...] | None:
         data, file = self.read("smalltalk.yaml")
-        if not check_fields(data, SMALLTALK_FIELDS, file, self.problems, "smalltalk.yaml"):
+        if not self.fields(data, SMALLTALK_FIELDS, file, "smalltalk.yaml"):
             return None
         intents = []
         for i, item in enumerate(data["intents"]):
-            if check_fields(item, INTENT_FIELDS, file, self.problems, f"intent {i + 1}"):
+            line = data["intents"].line_of(i)
+            if check_fields(item, INTENT_FIELDS, file, self.problems, f"intent {i + 1}", line):
                 check_placeholders(
                     item["reply"], PLACEHOLDERS, file, item.line_of("reply"), self.problems
                 )
@@ -366,19 +425,42 @@ class _Reader:
                 intents.append(SmalltalkIntent(item["name"], phrasings, item["reply"].strip()))
         return tuple(intents)
 
+    def out_of_scope(self) -> tuple[str, ...]:
+        """Optional: phrasings of questions the article does not answer."""
+        if not (self.folder / "out_of_scope.yaml").is_file():
+            return ()
+        data, file = self.read("out_of_scope.yaml")
+        if not check_fields(
+            data, {"phrasings": Field(TEXTS)}, file, self.problems, "out_of_scope.yaml"
+        ):
+            return ()
+        return tuple(str(p).strip() for p in data["phrasings"])
+
     def faq(self) -> tuple[tuple[Entry, ...], tuple[Topic, ...]]:
         folder = self.folder / "faq"
         files = sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml"))
         if not files:
-            self.problems.error(self.shown(folder), None, "Er staan geen vragen (faq/*.yaml).")
+            self.problems.error(
+                self.shown(folder),
+                None,
+                "Er staan geen vragen (faq/*.yaml).",
+                "Zet de vragenbestanden (zoals tekort.yaml) terug in deze map.",
+            )
         entries: list[Entry] = []
         topics: list[tuple[int, str, Topic]] = []
         for path in files:
             file = self.shown(path)
-            data = read_yaml(path, file, self.problems)
-            if data is None:
+            data = self.parse(path, file)
+            if data is None and file not in self.unreadable:
+                self.problems.warning(
+                    file,
+                    1,
+                    "Dit bestand is leeg.",
+                    "Zet de vragen terug, of verwijder het bestand.",
+                )
                 continue
-            if not check_fields(data, FAQ_FILE_FIELDS, file, self.problems, "het bestand"):
+            if not self.fields(data, FAQ_FILE_FIELDS, file, "het bestand"):
+                self.faq_complete = False
                 continue
             ids = []
             for i, item in enumerate(data["entries"]):
@@ -386,6 +468,10 @@ class _Reader:
                 if entry:
                     entries.append(entry)
                     ids.append(entry.id)
+                elif isinstance(item, YamlMap) and isinstance(item.get("id"), str):
+                    self.broken_ids.add(item["id"])
+                else:
+                    self.faq_complete = False
             topics.append((data.get("order", 100), file, Topic(data["topic"].strip(), tuple(ids))))
         self.cross_check(entries)
         return tuple(entries), tuple(t for _, _, t in sorted(topics, key=lambda t: t[:2]))
@@ -394,17 +480,20 @@ class _Reader:
         what = f"vraag {index + 1}"
         if isinstance(item, YamlMap) and isinstance(item.get("id"), str):
             what = f"vraag '{item['id']}'"
-        if not check_fields(item, ENTRY_FIELDS, file, self.problems, what):
+        if not check_fields(item, ENTRY_FIELDS, file, self.problems, what, line):
             return None
-        if not ID_PATTERN.match(item["id"]):
+        if not ID_PATTERN.match(item["id"]) or len(item["id"]) > MAX_ID_LENGTH:
             self.problems.error(
                 file,
                 item.line_of("id"),
-                f"Het id '{item['id']}' mag alleen kleine letters, cijfers en streepjes bevatten.",
+                f"Het id '{item['id']}' mag alleen kleine letters, cijfers en streepjes bevatten "
+                f"(hoogstens {MAX_ID_LENGTH} tekens).",
                 "Bijvoorbeeld: id: magnesium-en-slaap",
             )
             return None
-        check_placeholders(item["answer"], PLACEHOLDERS, file, item.line_of("answer"), self.problems)
+        check_placeholders(
+            item["answer"], PLACEHOLDERS, file, item.line_of("answer"), self.problems
+        )
         reviewed = item.get("reviewed")
         return Entry(
             id=item["id"],
@@ -452,9 +541,13 @@ class _Reader:
                         "andere weg.",
                     )
                 owner.setdefault(key, entry)
+        if not self.faq_complete:
+            # A file or an entry without id could not be read: which ids exist is unknown,
+            # and reporting every link into it would bury the real error.
+            return
         for entry in entries:
             for related in entry.related:
-                if related not in first:
+                if related not in first and related not in self.broken_ids:
                     self.problems.error(
                         entry.file,
                         entry.line,
@@ -478,6 +571,7 @@ def load_knowledge(folder: Path | str = DEFAULT_KNOWLEDGE_DIR) -> LoadResult:
     urgency = reader.urgency()
     smalltalk = reader.smalltalk()
     entries, topics = reader.faq()
+    out_of_scope = reader.out_of_scope()
     problems = tuple(reader.problems.items)
     parts = (settings, helpline, messages, word_map, urgency, smalltalk)
     if reader.problems.errors or any(p is None for p in parts):
@@ -496,5 +590,6 @@ def load_knowledge(folder: Path | str = DEFAULT_KNOWLEDGE_DIR) -> LoadResult:
         urgency=urgency,
         smalltalk=smalltalk,
         settings=settings,
+        out_of_scope=out_of_scope,
     )
     return LoadResult(knowledge, problems, review)

@@ -1,11 +1,13 @@
 """Score a message against every FAQ entry and say how sure we are.
 
-Each entry is a set of documents: its question and phrasings (compared with a weighted
-Dice score, so both the message and the phrasing must be mostly covered) and its answer
-(which only needs to cover the message, at a discount). Words are weighted by how rare
-they are across entries; a word the knowledge does not know weighs heavily, so "helpt
-magnesium bij hoofdpijn?" does not reach the entry about RLS. A long message is also
-scored sentence by sentence, so a story around the question does not drown it.
+Each entry is a set of documents: its question and phrasings (compared with an F-score
+that leans on how much of the *message* a phrasing explains) and its answer (which only
+needs to cover the message, at a discount). Words weigh by how rare they are across
+entries; a word the knowledge does not know weighs heavily, so "helpt magnesium bij
+hoofdpijn?" does not reach the entry about RLS. Phrasings of questions the article does
+not answer (knowledge/out_of_scope.yaml) compete too: when one of them fits best, the
+message is referred. A long message is also scored sentence by sentence, so a story
+around the question does not drown it.
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ from bot.analyzer import Analyzer, Term
 from bot.knowledge import Knowledge
 from bot.text import sentences
 
-ANSWER_DISCOUNT = 0.75
+ANSWER_DISCOUNT = 0.6
+BETA2 = 0.25  # F-beta with beta 0.5: explaining the message matters more than the phrasing
+MAX_SENTENCES = 20
 
 
 @dataclass(frozen=True)
@@ -30,6 +34,7 @@ class Candidate:
 @dataclass(frozen=True)
 class MatchResult:
     candidates: tuple[Candidate, ...]  # best first, one per entry
+    out_of_scope: float  # how well the best out-of-scope phrasing fits
     unknown_words: tuple[str, ...]
     has_content: bool
 
@@ -40,42 +45,45 @@ class MatchResult:
 
 @dataclass(frozen=True)
 class _Doc:
-    entry_index: int
+    owner: int  # entry index; len(entries) for out-of-scope phrasings
     weight: float  # total weight of its terms
     is_answer: bool
 
 
 class Matcher:
-    """Built once per knowledge (an inverted index keeps it fast at 10,000 phrasings)."""
+    """Built once per knowledge; an inverted index keeps it fast at 10,000 phrasings."""
 
     def __init__(self, knowledge: Knowledge, analyzer: Analyzer | None = None) -> None:
         self.knowledge = knowledge
         self.settings = knowledge.settings
         self.analyzer = analyzer or Analyzer(knowledge)
-        entry_docs: list[list[tuple[set[str], bool]]] = []
-        document_frequency: dict[str, int] = defaultdict(int)
+        self.out_of_scope_owner = len(knowledge.entries)
+        owners: list[list[tuple[frozenset[str], bool]]] = []
         for entry in knowledge.entries:
-            docs = [
-                ({t.stem for t in self.analyzer.terms(text)}, False)
-                for text in (entry.question, *entry.phrasings)
-            ]
-            docs.append(({t.stem for t in self.analyzer.terms(entry.answer)}, True))
-            entry_docs.append(docs)
-            for stem in set().union(*(d for d, _ in docs)):
-                document_frequency[stem] += 1
-        n = max(len(knowledge.entries), 1)
-        self.weights = {s: math.log(1 + n / df) for s, df in document_frequency.items()}
+            docs = [(self._stems(t), False) for t in (entry.question, *entry.phrasings)]
+            docs.append((self._stems(entry.answer), True))
+            owners.append(docs)
+        owners.append([(self._stems(t), False) for t in knowledge.out_of_scope])
+        frequency: dict[str, int] = defaultdict(int)
+        for docs in owners:
+            for stem in frozenset().union(*(d for d, _ in docs)):
+                frequency[stem] += 1
+        n = len(owners)
+        self.weights = {s: math.log(1 + n / df) for s, df in frequency.items()}
         self.docs: list[_Doc] = []
-        self.index: dict[str, list[int]] = defaultdict(list)
-        for entry_index, docs in enumerate(entry_docs):
+        index: dict[str, list[int]] = defaultdict(list)
+        for owner, docs in enumerate(owners):
             for stems, is_answer in docs:
-                if not stems:
-                    continue
-                doc_id = len(self.docs)
-                self.docs.append(_Doc(entry_index, sum(self.weights[s] for s in stems), is_answer))
-                for stem in stems:
-                    self.index[stem].append(doc_id)
-        self.index = dict(self.index)
+                if stems:
+                    index_of_doc = len(self.docs)
+                    weight = sum(self.weights[s] for s in stems)
+                    self.docs.append(_Doc(owner, weight, is_answer))
+                    for stem in stems:
+                        index[stem].append(index_of_doc)
+        self.index = dict(index)
+
+    def _stems(self, text: str) -> frozenset[str]:
+        return frozenset(t.stem for t in self.analyzer.terms(text))
 
     def weight(self, term: Term) -> float:
         if not term.known:
@@ -83,7 +91,7 @@ class Matcher:
         return self.weights.get(term.stem, self.settings.unknown_word_weight)
 
     def _score(self, terms: list[Term], scores: dict[int, float]) -> None:
-        """Raise ``scores[entry_index]`` to this piece of text's score where it is higher."""
+        """Raise ``scores[owner]`` to this piece of text's score where it is higher."""
         unique = {t.stem: t for t in terms}
         message_weight = sum(self.weight(t) for t in unique.values())
         if message_weight <= 0:
@@ -96,12 +104,14 @@ class Matcher:
                     overlap[doc_id] += w
         for doc_id, shared in overlap.items():
             doc = self.docs[doc_id]
+            precision = shared / message_weight
             if doc.is_answer:
-                score = ANSWER_DISCOUNT * shared / message_weight
+                score = ANSWER_DISCOUNT * precision
             else:
-                score = 2 * shared / (message_weight + doc.weight)
-            if score > scores.get(doc.entry_index, 0.0):
-                scores[doc.entry_index] = score
+                recall = shared / doc.weight
+                score = (1 + BETA2) * precision * recall / (BETA2 * precision + recall)
+            if score > scores.get(doc.owner, 0.0):
+                scores[doc.owner] = score
 
     def match(self, message: str) -> MatchResult:
         whole = self.analyzer.terms(message)
@@ -109,10 +119,11 @@ class Matcher:
         self._score(whole, scores)
         parts = sentences(message)
         if len(parts) > 1:
-            for part in parts[:20]:
+            for part in parts[:MAX_SENTENCES]:
                 self._score(self.analyzer.terms(part), scores)
+        out_of_scope = scores.pop(self.out_of_scope_owner, 0.0)
         ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
         entries = self.knowledge.entries
         candidates = tuple(Candidate(entries[i].id, round(s, 4)) for i, s in ranked[:10])
         unknown = tuple(dict.fromkeys(t.stem for t in whole if not t.known))
-        return MatchResult(candidates, unknown, bool(whole))
+        return MatchResult(candidates, round(out_of_scope, 4), unknown, bool(whole))

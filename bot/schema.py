@@ -55,13 +55,22 @@ def _fits(value: Any, kind: str) -> bool:
 
 
 def check_fields(
-    mapping: Any, fields: dict[str, Field], file: str, problems: ProblemList, what: str
+    mapping: Any,
+    fields: dict[str, Field],
+    file: str,
+    problems: ProblemList,
+    what: str,
+    line: int | None = None,
 ) -> bool:
-    """Report unknown, missing and mistyped fields; True when the mapping is usable."""
+    """Report unknown, missing and mistyped fields; True when the mapping is usable.
+
+    ``line`` is where the mapping should stand, for when it is not a mapping (a plain text
+    keeps no line of its own).
+    """
     if not isinstance(mapping, YamlMap):
         problems.error(
             file,
-            getattr(mapping, "line", None),
+            getattr(mapping, "line", None) or line,
             f"{what} moet een blok met velden zijn (veldnaam: waarde).",
             "Kijk naar een voorbeeld in hetzelfde bestand en neem die vorm over.",
         )

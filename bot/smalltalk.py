@@ -25,7 +25,9 @@ class SmalltalkDetector:
         text = normalise(message)
         if not text or len(text.split()) > _MAX_WORDS:
             return None
-        best = process.extractOne(text, self.phrases, scorer=fuzz.ratio, score_cutoff=self.threshold)
+        best = process.extractOne(
+            text, self.phrases, scorer=fuzz.ratio, score_cutoff=self.threshold
+        )
         if best is not None:
             return self.by_phrase[best[0]]
         # "goedenavond allemaal": only smalltalk words once the filler words are gone.

@@ -28,7 +28,9 @@ def _max_typos(word: str) -> int:
 class UrgencyDetector:
     """Compiled urgent patterns; ``find`` returns the first pattern a message matches."""
 
-    def __init__(self, urgency: Urgency) -> None:
+    def __init__(self, urgency: Urgency, real_words: frozenset[str] = frozenset()) -> None:
+        # A correctly spelled ordinary word is no typo: 'slikken' must not become 'stikken'.
+        self.real_words = real_words
         self.patterns = urgency.patterns
         self.clause_words = urgency.clause_words
         alternatives = {alt for p in urgency.patterns for term in p.terms for alt in term}
@@ -74,7 +76,7 @@ class UrgencyDetector:
 
     def _words_like(self, token: str) -> list[str]:
         like = [token] if token in self.exact_words else []
-        if len(token) >= _FUZZY_MIN_LENGTH:
+        if len(token) >= _FUZZY_MIN_LENGTH and token not in self.real_words:
             near = process.extract(
                 token,
                 self.fuzzy_words,

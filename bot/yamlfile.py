@@ -72,10 +72,35 @@ _YAML_HINTS = (
 )
 
 
-def _hint_for(error: yaml.YAMLError) -> str:
-    text = str(error)
+_INDENT_HINT = (
+    "De inspringing klopt niet: zet deze regel precies even ver in als de andere velden "
+    "van hetzelfde niveau (alleen spaties)."
+)
+
+
+def _misplaced_key(text: str, mark: yaml.Mark | None) -> bool:
+    """True when the colon PyYAML stumbled on ends a field name, not a text.
+
+    '      question: ...' (one word before the colon) is a field indented wrongly;
+    'question: Let op: ...' has a colon inside the text.
+    """
+    if mark is None:
+        return False
+    lines = text.splitlines()
+    if mark.line >= len(lines):
+        return False
+    before = lines[mark.line][: mark.column].strip().removeprefix("- ").strip()
+    return bool(before) and " " not in before and ":" not in before
+
+
+def _hint_for(error: yaml.YAMLError, text: str = "") -> str:
+    message = str(error)
+    if "mapping values are not allowed" in message and _misplaced_key(
+        text, getattr(error, "problem_mark", None)
+    ):
+        return _INDENT_HINT
     for needle, hint in _YAML_HINTS:
-        if needle in text:
+        if needle in message:
             return hint
     return "Vergelijk deze regel met een entry die wel werkt; let op inspringing en dubbele punten."
 
@@ -101,25 +126,47 @@ def read_yaml(path: Path, shown_as: str, problems: ProblemList) -> Any | None:
     text = text.removeprefix("\ufeff")
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
+        if node is None:
+            return None
+        return _build(node, shown_as, problems, yaml.constructor.SafeConstructor())
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         reason = exc.problem or "ongeldige YAML"
-        problems.error(shown_as, line, f"De YAML klopt hier niet ({reason}).", _hint_for(exc))
+        problems.error(shown_as, line, f"De YAML klopt hier niet ({reason}).", _hint_for(exc, text))
+        return None
+    except yaml.reader.ReaderError as exc:
+        # A control character (often pasted from a word processor); no mark, only a position.
+        line = text[: exc.position].count("\n") + 1
+        problems.error(
+            shown_as,
+            line,
+            f"Er staat een onzichtbaar stuurteken in de tekst (code {exc.character:#x}).",
+            "Typ deze regel opnieuw in plaats van hem te plakken.",
+        )
         return None
     except yaml.YAMLError as exc:
-        problems.error(shown_as, None, f"De YAML klopt niet ({exc}).", _hint_for(exc))
+        problems.error(shown_as, None, f"De YAML klopt niet ({exc}).", _hint_for(exc, text))
         return None
-    if node is None:
-        return None
-    try:
-        return _build(node, shown_as, problems, yaml.constructor.SafeConstructor())
-    except yaml.YAMLError as exc:
-        problems.error(shown_as, None, f"De YAML klopt niet ({exc}).", _hint_for(exc))
-        return None
+
+
+_PLAIN_TAGS = {
+    yaml.MappingNode: yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
+    yaml.SequenceNode: yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG,
+}
 
 
 def _build(node: yaml.Node, shown_as: str, problems: ProblemList, scalars: Any) -> Any:
+    plain_tag = _PLAIN_TAGS.get(type(node))
+    if plain_tag is not None and node.tag != plain_tag:
+        # The safe constructor refuses tags such as !!python/object on a text; blocks and
+        # lists are built here instead, so refuse them here in the same way.
+        raise yaml.constructor.ConstructorError(
+            None,
+            None,
+            f"could not determine a constructor for the tag {node.tag!r}",
+            node.start_mark,
+        )
     if isinstance(node, yaml.MappingNode):
         result = YamlMap()
         result.line = node.start_mark.line + 1
@@ -135,7 +182,8 @@ def _build(node: yaml.Node, shown_as: str, problems: ProblemList, scalars: Any) 
                 problems.error(
                     shown_as,
                     line,
-                    f"Het veld '{key}' staat hier twee keer (ook op regel {result.key_lines[key]}).",
+                    f"Het veld '{key}' staat hier twee keer "
+                    f"(ook op regel {result.key_lines[key]}).",
                     "Haal een van de twee weg; anders telt alleen de laatste.",
                 )
             result[key] = _build(value_node, shown_as, problems, scalars)
@@ -146,4 +194,14 @@ def _build(node: yaml.Node, shown_as: str, problems: ProblemList, scalars: Any) 
         items.line = node.start_mark.line + 1
         items.item_lines = [item.start_mark.line + 1 for item in node.value]
         return items
-    return scalars.construct_object(node, deep=True)
+    try:
+        return scalars.construct_object(node, deep=True)
+    except (ValueError, OverflowError):
+        # PyYAML sees a date in '2026-13-45' and then fails to build it.
+        problems.error(
+            shown_as,
+            node.start_mark.line + 1,
+            f"'{node.value}' ziet eruit als een datum, maar die bestaat niet.",
+            "Schrijf een bestaande datum als jjjj-mm-dd, bijvoorbeeld 2026-11-25.",
+        )
+        return None

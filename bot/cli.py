@@ -1,0 +1,273 @@
+"""The command line: python -m bot [chat | ask | check | run | report].
+
+Without a subcommand the bot runs on Telegram when TELEGRAM_BOT_TOKEN is set, and as a
+console chat otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TextIO
+from zoneinfo import ZoneInfo
+
+from bot.core import Helpdesk, KnowledgeError, load_helpdesk
+from bot.loader import DEFAULT_KNOWLEDGE_DIR, LoadResult, load_knowledge
+from bot.problems import Problem, Severity
+from bot.replies import Reply
+
+TOKEN_VARIABLE = "TELEGRAM_BOT_TOKEN"
+
+
+# -- arguments ----------------------------------------------------------------------------
+
+
+def _moment(text: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"'{text}' is geen tijdstip; schrijf bijvoorbeeld 2025-11-25T19:30+01:00"
+        ) from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot",
+        description=(
+            "Hulpbot van de Stichting Restless Legs. Zonder opdracht: op Telegram als "
+            f"{TOKEN_VARIABLE} gezet is, anders een chat in de terminal."
+        ),
+    )
+    knowledge = argparse.ArgumentParser(add_help=False)
+    knowledge.add_argument(
+        "--knowledge",
+        metavar="MAP",
+        type=Path,
+        default=DEFAULT_KNOWLEDGE_DIR,
+        help="de map met de kennis (standaard: %(default)s)",
+    )
+    clock = argparse.ArgumentParser(add_help=False)
+    clock.add_argument(
+        "--now",
+        metavar="TIJDSTIP",
+        type=_moment,
+        default=None,
+        help=(
+            "doe alsof het dit tijdstip is (ISO 8601, bijv. 2025-11-25T19:30+01:00); "
+            "zonder tijdzone geldt de tijd van de hulplijn; standaard: nu"
+        ),
+    )
+    sub = parser.add_subparsers(dest="command", metavar="OPDRACHT")
+    sub.add_parser(
+        "chat", parents=[knowledge, clock], help="chat met de bot in de terminal (/stop stopt)"
+    )
+    ask = sub.add_parser(
+        "ask",
+        parents=[knowledge, clock],
+        help="het antwoord op één bericht (of op elke regel van stdin)",
+    )
+    ask.add_argument("message", nargs="*", help="het bericht; zonder bericht: elke regel van stdin")
+    ask.add_argument(
+        "--json", action="store_true", help="één JSON-object per bericht, één per regel"
+    )
+    sub.add_parser("check", parents=[knowledge], help="controleer de kennisbestanden op fouten")
+    sub.add_parser("run", parents=[knowledge], help=f"start de Telegram-bot (met {TOKEN_VARIABLE})")
+    sub.add_parser("report", parents=[knowledge], help="overzichten van vragen zonder antwoord")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    _use_utf8()
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        args = parser.parse_args(["run" if os.environ.get(TOKEN_VARIABLE) else "chat"])
+    commands: dict[str, Callable[[argparse.Namespace], int]] = {
+        "chat": cmd_chat,
+        "ask": cmd_ask,
+        "check": cmd_check,
+        "run": cmd_run,
+        "report": cmd_report,
+    }
+    try:
+        return commands[args.command](args)
+    except KeyboardInterrupt:
+        return 130
+
+
+def _use_utf8() -> None:
+    """Dutch text and JSON are UTF-8, whatever the terminal's locale says."""
+    for stream in (sys.stdin, sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            with contextlib.suppress(OSError, ValueError):
+                stream.reconfigure(encoding="utf-8", errors="replace")
+
+
+# -- shared helpers -----------------------------------------------------------------------
+
+
+def _load(folder: Path) -> Helpdesk | None:
+    """The helpdesk, or None after printing what is wrong with the knowledge."""
+    try:
+        return load_helpdesk(folder)
+    except KnowledgeError as error:
+        _report_knowledge_error(error.result, folder)
+        return None
+
+
+def _report_knowledge_error(result: LoadResult, folder: Path) -> None:
+    for problem in result.errors:
+        print(problem, file=sys.stderr)
+    extra = "" if Path(folder) == DEFAULT_KNOWLEDGE_DIR else f" --knowledge {folder}"
+    print(
+        f"De kennis bevat fouten; de bot kan zo niet starten. Los ze op en controleer met: "
+        f"python -m bot check{extra}",
+        file=sys.stderr,
+    )
+
+
+def _clock(args: argparse.Namespace, helpdesk: Helpdesk) -> Callable[[], datetime]:
+    """The time replies are written for: --now if given (a fixed moment), the real time else."""
+    now: datetime | None = args.now
+    if now is None:
+        return lambda: datetime.now(UTC)
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=ZoneInfo(helpdesk.knowledge.helpline.timezone))
+    fixed = now
+    return lambda: fixed
+
+
+# -- chat and ask -------------------------------------------------------------------------
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    from bot.console import run_chat
+
+    helpdesk = _load(args.knowledge)
+    if helpdesk is None:
+        return 1
+    return run_chat(helpdesk, _clock(args, helpdesk))
+
+
+def reply_json(question: str, reply: Reply) -> dict[str, Any]:
+    """The stable JSON contract of ``ask --json``: one object per message."""
+    return {
+        "question": question,
+        "outcome": str(reply.outcome),
+        "faq_id": reply.faq_id,
+        "score": round(float(reply.score), 3),
+        "reply": reply.text,
+        "suggestions": [{"faq_id": s.faq_id, "question": s.question} for s in reply.suggestions],
+    }
+
+
+def _lines(stream: TextIO):
+    while True:
+        line = stream.readline()
+        if not line:
+            return
+        text = line.strip()
+        if text:
+            yield text
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from bot.console import render_reply
+
+    helpdesk = _load(args.knowledge)
+    if helpdesk is None:
+        return 1
+    clock = _clock(args, helpdesk)
+    message = " ".join(args.message).strip()
+    messages = [message] if message else _lines(sys.stdin)
+    for i, text in enumerate(messages):
+        reply = helpdesk.respond(text, clock())
+        if args.json:
+            print(json.dumps(reply_json(text, reply), ensure_ascii=False), flush=True)
+        else:
+            print(("\n" if i else "") + render_reply(reply), flush=True)
+    return 0
+
+
+# -- check --------------------------------------------------------------------------------
+
+
+def extra_checks(result: LoadResult) -> list[Problem]:
+    """More checks from bot/checks.py when that module exists; none otherwise.
+
+    ``extra_checks(result)`` there receives every LoadResult, also one whose knowledge is
+    None because of errors.
+    """
+    try:
+        checks = importlib.import_module("bot.checks")
+    except ModuleNotFoundError as error:
+        if error.name in ("bot.checks", "bot"):
+            return []
+        raise
+    function = getattr(checks, "extra_checks", None)
+    return list(function(result)) if function is not None else []
+
+
+def _plural(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    result = load_knowledge(args.knowledge)
+    problems = [*result.problems, *extra_checks(result)]
+    errors = [p for p in problems if p.severity == Severity.ERROR]
+    warnings = [p for p in problems if p.severity != Severity.ERROR]
+    for problem in (*errors, *warnings):
+        print(problem)
+    counts = (
+        f"{_plural(len(errors), 'fout', 'fouten')}, "
+        f"{_plural(len(warnings), 'waarschuwing', 'waarschuwingen')}"
+    )
+    if result.knowledge is not None:
+        print(f"{_plural(len(result.knowledge.entries), 'vraag', 'vragen')}, {counts}")
+    else:
+        print(f"{counts} (de vragen zijn niet geteld: los eerst de fouten op)")
+    return 1 if errors else 0
+
+
+# -- run and report -----------------------------------------------------------------------
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    try:
+        from bot.telegram.app import run_bot
+    except ModuleNotFoundError as error:
+        print(
+            f"De Telegram-bot kan niet starten: de module '{error.name}' ontbreekt. "
+            "Gebruik 'python -m bot chat' om in de terminal te chatten.",
+            file=sys.stderr,
+        )
+        return 2
+    if _load(args.knowledge) is None:
+        return 1
+    try:
+        result = run_bot(knowledge_dir=args.knowledge)
+    except KnowledgeError as error:
+        _report_knowledge_error(error.result, args.knowledge)
+        return 1
+    return result if isinstance(result, int) else 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    try:
+        report = importlib.import_module("bot.report")
+    except ModuleNotFoundError as error:
+        if error.name not in ("bot.report", "bot"):
+            raise
+        print("Overzichten komen er zodra de databasemodule klaar is; die is er nog niet.")
+        return 0
+    result = report.main(args)
+    return result if isinstance(result, int) else 0

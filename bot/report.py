@@ -1,0 +1,108 @@
+"""What volunteers need to improve the FAQ: unanswered questions grouped, and entry use."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from rapidfuzz import fuzz
+
+from bot.store import EntryStats, QuestionStore
+from bot.text import normalise
+
+SIMILAR = 72  # token_set_ratio from which two questions count as the same question
+MAX_GROUPS_SHOWN = 30
+
+
+@dataclass
+class QuestionGroup:
+    example: str
+    count: int
+    variants: list[str]
+    last_asked: str
+
+
+def group_questions(rows: list[tuple[str, str, str]]) -> list[QuestionGroup]:
+    """Greedy grouping by similarity; most asked first."""
+    groups: list[tuple[str, QuestionGroup]] = []
+    for asked_at, _, text in rows:
+        key = normalise(text)
+        for group_key, group in groups:
+            if fuzz.token_set_ratio(key, group_key) >= SIMILAR:
+                group.count += 1
+                group.last_asked = max(group.last_asked, asked_at)
+                if len(group.variants) < 3 and text not in group.variants:
+                    group.variants.append(text)
+                break
+        else:
+            groups.append((key, QuestionGroup(text, 1, [text], asked_at)))
+    return sorted((g for _, g in groups), key=lambda g: (-g.count, g.example))
+
+
+@dataclass(frozen=True)
+class Report:
+    since: datetime | None
+    groups: list[QuestionGroup]
+    entries: list[EntryStats]
+
+    def text(self, questions: dict[str, str] | None = None) -> str:
+        questions = questions or {}
+        since = f" sinds {self.since.date().isoformat()}" if self.since else ""
+        lines = [f"Vragen zonder (zeker) antwoord{since}: {sum(g.count for g in self.groups)}"]
+        for group in self.groups[:MAX_GROUPS_SHOWN]:
+            lines.append(f"{group.count:>4}×  {group.example}")
+            lines.extend(f"       ook: {v}" for v in group.variants[1:])
+        if len(self.groups) > MAX_GROUPS_SHOWN:
+            lines.append(f"   … en nog {len(self.groups) - MAX_GROUPS_SHOWN} andere vragen")
+        lines.append("")
+        lines.append("Antwoorden: gegeven / nuttig / niet nuttig")
+        for e in self.entries:
+            label = questions.get(e.faq_id, e.faq_id)
+            lines.append(f"{e.given:>4} / {e.useful:>3} / {e.not_useful:>3}  {label}")
+        if not self.entries:
+            lines.append("   (nog geen antwoorden gegeven)")
+        return "\n".join(lines)
+
+    def csv(self) -> str:
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(["soort", "aantal", "tekst", "nuttig", "niet_nuttig", "laatst"])
+        for g in self.groups:
+            writer.writerow(["onbeantwoord", g.count, g.example, "", "", g.last_asked])
+        for e in self.entries:
+            writer.writerow(["antwoord", e.given, e.faq_id, e.useful, e.not_useful, ""])
+        return out.getvalue()
+
+
+def build_report(store: QuestionStore, since: datetime | None = None) -> Report:
+    return Report(since, group_questions(store.questions(since)), store.entry_stats(since))
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--since", help="alleen vanaf deze datum (jjjj-mm-dd)")
+    parser.add_argument("--csv", action="store_true", help="als CSV, voor een spreadsheet")
+    parser.add_argument("--database", help="het databasebestand (standaard: DATABASE_PATH)")
+
+
+def main(args: argparse.Namespace) -> int:
+    from bot.config import load_config
+    from bot.loader import load_knowledge
+
+    config, _ = load_config()
+    path = getattr(args, "database", None) or config.database
+    since = None
+    if getattr(args, "since", None):
+        since = datetime.fromisoformat(args.since).replace(tzinfo=UTC)
+    store = QuestionStore(path, config.retention_days)
+    report = build_report(store, since)
+    if getattr(args, "csv", False):
+        print(report.csv(), end="")
+    else:
+        knowledge = load_knowledge(args.knowledge).knowledge
+        questions = {e.id: e.question for e in knowledge.entries} if knowledge else {}
+        print(report.text(questions))
+    store.close()
+    return 0

@@ -1,0 +1,92 @@
+"""Render a core Reply for Telegram: escaped HTML, inline buttons, messages within the limit."""
+
+from __future__ import annotations
+
+from html import escape
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.knowledge import Knowledge
+from bot.replies import Composer, Outcome, Reply
+
+MAX_MESSAGE_CHARS = 4096
+MAX_CALLBACK_BYTES = 64
+
+# Callback data: short prefixes keep every button within Telegram's 64 bytes.
+ANSWER, TOPIC, TOPICS, FEEDBACK = "a", "t", "tt", "f"
+
+
+def callback(*parts: str) -> str:
+    data = ":".join(parts)
+    if len(data.encode()) > MAX_CALLBACK_BYTES:
+        raise ValueError(f"callback data too long: {data!r}")
+    return data
+
+
+def to_html(reply: Reply) -> str:
+    body = escape(reply.body, quote=False)
+    if reply.suggestions_intro and reply.suggestions:
+        body += "\n\n" + escape(reply.suggestions_intro, quote=False)
+    if reply.title:
+        return f"<b>{escape(reply.title, quote=False)}</b>\n\n{body}"
+    return body
+
+
+def split_message(text: str, limit: int = MAX_MESSAGE_CHARS) -> list[str]:
+    """Cut at paragraph, then line, then word boundaries; never inside a tag or an entity."""
+    chunks: list[str] = []
+    rest = text
+    while len(rest) > limit:
+        window = rest[:limit]
+        cut = max(window.rfind("\n\n"), 0) or max(window.rfind("\n"), 0) or window.rfind(" ")
+        if cut <= 0:
+            cut = limit
+            amp = window.rfind("&")
+            if amp > limit - 10 and ";" not in window[amp:]:
+                cut = amp
+        chunks.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    if rest.strip():
+        chunks.append(rest)
+    return chunks or [""]
+
+
+def reply_keyboard(reply: Reply, composer: Composer) -> InlineKeyboardMarkup | None:
+    rows = [
+        [InlineKeyboardButton(s.question, callback_data=callback(ANSWER, s.faq_id))]
+        for s in reply.suggestions
+    ]
+    if reply.outcome is Outcome.ANSWER and reply.faq_id:
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    composer.message("button_useful"),
+                    callback_data=callback(FEEDBACK, reply.faq_id, "1"),
+                ),
+                InlineKeyboardButton(
+                    composer.message("button_not_useful"),
+                    callback_data=callback(FEEDBACK, reply.faq_id, "0"),
+                ),
+            ]
+        )
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+def topics_keyboard(knowledge: Knowledge) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(topic.name, callback_data=callback(TOPIC, str(i)))]
+            for i, topic in enumerate(knowledge.topics)
+        ]
+    )
+
+
+def topic_keyboard(knowledge: Knowledge, index: int, composer: Composer) -> InlineKeyboardMarkup:
+    topic = knowledge.topics[index]
+    rows = [
+        [InlineKeyboardButton(knowledge.by_id[i].question, callback_data=callback(ANSWER, i))]
+        for i in topic.entry_ids
+        if i in knowledge.by_id
+    ]
+    rows.append([InlineKeyboardButton(composer.message("button_topics"), callback_data=TOPICS)])
+    return InlineKeyboardMarkup(rows)
