@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
-import snowballstemmer
+import Stemmer
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
@@ -22,6 +23,15 @@ from bot.text import words
 
 _LINKERS = ("", "s", "e", "en")
 _MIN_PART = 3
+
+
+_STEMMER = Stemmer.Stemmer("dutch")
+
+
+@lru_cache(maxsize=65536)
+def _stem(word: str) -> str:
+    """Snowball's Dutch stemmer: 'tabletten' → 'tablet', 'bananen' and 'banaan' → 'banaan'."""
+    return _STEMMER.stemWord(word) if word.isalpha() else word
 
 
 @dataclass(frozen=True)
@@ -40,8 +50,6 @@ class Analyzer:
     def __init__(self, knowledge: Knowledge) -> None:
         self.stopwords = knowledge.stopwords
         self.synonyms = knowledge.synonyms
-        self._stemmer = snowballstemmer.stemmer("dutch")
-        self._stems: dict[str, str] = {}
         self._repairs: dict[str, tuple[str, ...]] = {}
         self.max_synonym_words = max((len(k.split()) for k in self.synonyms), default=1)
         counts: Counter[str] = Counter()
@@ -63,26 +71,22 @@ class Analyzer:
 
     def _learn_compound_parts(self, counts: Counter[str]) -> None:
         """'magnesiumcitraat' in the knowledge teaches that 'citraat' is a known word too."""
-        heads = sorted((w for w in counts if len(w) >= 5 and w.isalpha()), key=len, reverse=True)
+        heads = {w for w in counts if len(w) >= 5 and w.isalpha()}
         learned = set()
         for word in counts:
-            for head in heads:
-                rest = word[len(head) :]
-                if word.startswith(head) and len(rest) >= 4:
+            for cut in range(len(word) - 4, 4, -1):  # the longest known head first
+                if word[:cut] in heads:
+                    rest = word[cut:]
+                    learned.add(rest)
                     for linker in _LINKERS:
                         if linker and rest.startswith(linker) and len(rest) - len(linker) >= 4:
                             learned.add(rest[len(linker) :])
-                    learned.add(rest)
                     break
         self.learned_parts = frozenset(learned - self.vocabulary)
 
-    def stem(self, word: str) -> str:
-        stem = self._stems.get(word)
-        if stem is None:
-            stem = self._stemmer.stemWord(word) if word.isalpha() else word
-            if len(self._stems) < 100_000:
-                self._stems[word] = stem
-        return stem
+    @staticmethod
+    def stem(word: str) -> str:
+        return _stem(word)
 
     def is_known(self, word: str) -> bool:
         return word in self.vocabulary or word in self.learned_parts

@@ -18,9 +18,10 @@ from dataclasses import dataclass
 
 from bot.analyzer import Analyzer, Term
 from bot.knowledge import Knowledge
-from bot.text import sentences
+from bot.text import split_sentences
 
 ANSWER_DISCOUNT = 0.6
+VOCABULARY_DISCOUNT = 0.7
 BETA2 = 0.25  # F-beta with beta 0.5: explaining the message matters more than the phrasing
 MAX_SENTENCES = 20
 
@@ -47,7 +48,7 @@ class MatchResult:
 class _Doc:
     owner: int  # entry index; len(entries) for out-of-scope phrasings
     weight: float  # total weight of its terms
-    is_answer: bool
+    is_answer: bool | None  # None: all words of the entry's phrasings together
 
 
 class Matcher:
@@ -62,6 +63,7 @@ class Matcher:
         for entry in knowledge.entries:
             docs = [(self._stems(t), False) for t in (entry.question, *entry.phrasings)]
             docs.append((self._stems(entry.answer), True))
+            docs.append((frozenset().union(*(d for d, _ in docs if d is not None)), None))
             owners.append(docs)
         owners.append([(self._stems(t), False) for t in knowledge.out_of_scope])
         frequency: dict[str, int] = defaultdict(int)
@@ -105,7 +107,9 @@ class Matcher:
         for doc_id, shared in overlap.items():
             doc = self.docs[doc_id]
             precision = shared / message_weight
-            if doc.is_answer:
+            if doc.is_answer is None:
+                score = VOCABULARY_DISCOUNT * precision
+            elif doc.is_answer:
                 score = ANSWER_DISCOUNT * precision
             else:
                 recall = shared / doc.weight
@@ -117,13 +121,29 @@ class Matcher:
         whole = self.analyzer.terms(message)
         scores: dict[int, float] = {}
         self._score(whole, scores)
-        parts = sentences(message)
-        if len(parts) > 1:
-            for part in parts[:MAX_SENTENCES]:
-                self._score(self.analyzer.terms(part), scores)
+        for part in self._questions(message):
+            self._score(part, scores)
         out_of_scope = scores.pop(self.out_of_scope_owner, 0.0)
         ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
         entries = self.knowledge.entries
         candidates = tuple(Candidate(entries[i].id, round(s, 4)) for i, s in ranked[:10])
         unknown = tuple(dict.fromkeys(t.stem for t in whole if not t.known))
         return MatchResult(candidates, round(out_of_scope, 4), unknown, bool(whole))
+
+    def _questions(self, message: str) -> list[list[Term]]:
+        """In a message of several sentences, the ones that ask something, scored alone.
+
+        A story around a question ("Ik heb al jaren last… Helpt magnesium?") should not
+        drown the question; a story sentence alone is no question, and a fragment of one
+        known word ("magnesium?") says too little to be scored on its own.
+        """
+        pieces = split_sentences(message)
+        if len(pieces) < 2:
+            return []
+        chosen = [text for text, asks in pieces if asks] or [pieces[-1][0]]
+        result = []
+        for text in chosen[:MAX_SENTENCES]:
+            terms = self.analyzer.terms(text)
+            if sum(t.known for t in terms) >= 2:
+                result.append(terms)
+        return result

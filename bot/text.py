@@ -9,7 +9,6 @@ from functools import lru_cache
 _APOSTROPHES = re.compile(r"['’‘`´]")
 _NOT_WORD = re.compile(r"[^0-9a-z]+")
 _DIGIT_LETTER = re.compile(r"(?<=[0-9])(?=[a-z])|(?<=[a-z])(?=[0-9])")
-_SENTENCE_END = re.compile(r"[.!?;\n]+")
 MAX_CHARS = 2000  # longer messages are cut: no real question needs more, and time stays bounded
 
 
@@ -28,7 +27,14 @@ def words(text: str) -> list[str]:
     return normalise(text).split()
 
 
-def sentences(text: str) -> list[str]:
-    """The message cut at sentence ends, each normalised; empty pieces dropped."""
-    parts = (normalise(p) for p in _SENTENCE_END.split(text[:MAX_CHARS]))
-    return [p for p in parts if p]
+_SENTENCE = re.compile(r"[^.!?;\n]+[.!?;\n]*")
+
+
+def split_sentences(text: str) -> list[tuple[str, bool]]:
+    """The message cut into sentences, each with whether it ends in a question mark."""
+    result = []
+    for match in _SENTENCE.finditer(text[:MAX_CHARS]):
+        piece = match.group(0)
+        if normalise(piece):
+            result.append((piece, "?" in piece))
+    return result

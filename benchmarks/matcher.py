@@ -1,0 +1,166 @@
+"""Speed, memory and accuracy of the matcher beside a naive baseline, measured in one run.
+
+    .venv/bin/python benchmarks/matcher.py [--phrasings 10000]
+
+The baseline is what a first attempt would do: rapidfuzz.process.extractOne with WRatio over
+all phrasings, answering when the score reaches BASELINE_CUTOFF and referring otherwise.
+Figures are printed as ratios to the baseline as well, because these machines are noisy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import random
+import resource
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import yaml
+from rapidfuzz import fuzz, process, utils
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.core import Helpdesk  # noqa: E402
+from bot.loader import DEFAULT_KNOWLEDGE_DIR, load_knowledge  # noqa: E402
+from tests.testset import PARTS, evaluate, load_cases  # noqa: E402
+
+BASELINE_CUTOFF = 80
+NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
+
+
+def rss_mb() -> float:
+    with open("/proc/self/statm") as f:
+        pages = int(f.read().split()[1])
+    return pages * resource.getpagesize() / 2**20
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def generated_knowledge(target_phrasings: int, folder: Path) -> Path:
+    """A copy of knowledge/ whose FAQ is blown up to about ``target_phrasings`` phrasings,
+    built from the real vocabulary so the words look like real questions."""
+    shutil.copytree(DEFAULT_KNOWLEDGE_DIR, folder, dirs_exist_ok=True)
+    real = load_knowledge(DEFAULT_KNOWLEDGE_DIR).knowledge
+    words = sorted({w for e in real.entries for p in e.phrasings for w in p.lower().split()})
+    rng = random.Random(7)
+    per_entry = 20
+    entries = []
+    for n in range(target_phrasings // per_entry):
+        base = real.entries[n % len(real.entries)]
+        phrasings = [
+            " ".join(rng.sample(words, rng.randint(3, 8))) + f" {n}" for _ in range(per_entry)
+        ]
+        entries.append(
+            {
+                "id": f"gegenereerd-{n}",
+                "question": f"{base.question} ({n})",
+                "answer": base.answer,
+                "phrasings": phrasings,
+                "source": base.source,
+            }
+        )
+    for old in (folder / "faq").glob("*.yaml"):
+        old.unlink()
+    (folder / "faq" / "gegenereerd.yaml").write_text(
+        yaml.safe_dump({"topic": "Gegenereerd", "entries": entries}, allow_unicode=True),
+        encoding="utf-8",
+    )
+    return folder
+
+
+def measure(folder: Path, messages: list[str], repeats: int) -> dict[str, float]:
+    load_times = []
+    for _ in range(repeats):
+        gc.collect()
+        started = time.perf_counter()
+        knowledge = load_knowledge(folder).knowledge
+        helpdesk = Helpdesk(knowledge)
+        load_times.append(time.perf_counter() - started)
+    phrasings = [p for e in knowledge.entries for p in (e.question, *e.phrasings)]
+    owners = [e.id for e in knowledge.entries for _ in (e.question, *e.phrasings)]
+    ours, base = [], []
+    for message in messages:
+        started = time.perf_counter()
+        helpdesk.respond(message, NOW)
+        ours.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        process.extractOne(message, phrasings, scorer=fuzz.WRatio, processor=utils.default_process)
+        base.append(time.perf_counter() - started)
+    return {
+        "phrasings": len(phrasings),
+        "load_ms": statistics.median(load_times) * 1000,
+        "p50_ms": percentile(ours, 0.5) * 1000,
+        "p99_ms": percentile(ours, 0.99) * 1000,
+        "base_p50_ms": percentile(base, 0.5) * 1000,
+        "base_p99_ms": percentile(base, 0.99) * 1000,
+        "rss_mb": rss_mb(),
+        "_helpdesk": helpdesk,
+        "_phrasings": (phrasings, owners),
+    }
+
+
+def baseline_responder(phrasings: list[str], owners: list[str]):
+    def respond(text: str) -> tuple[str, str | None]:
+        best = process.extractOne(
+            text, phrasings, scorer=fuzz.WRatio, processor=utils.default_process
+        )
+        if best is None or best[1] < BASELINE_CUTOFF:
+            return "referral", None
+        return "answer", owners[best[2]]
+
+    return respond
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--phrasings", type=int, default=10_000)
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+    cases = {part: load_cases(part) for part in PARTS}
+    messages = [c.text for part in PARTS for c in cases[part]]
+    messages = messages * max(1, 1000 // len(messages))
+    start_rss = rss_mb()
+    print(f"messages timed per knowledge: {len(messages)}; resident at start {start_rss:.1f} MB")
+
+    article = measure(DEFAULT_KNOWLEDGE_DIR, messages, args.repeats)
+    with tempfile.TemporaryDirectory() as tmp:
+        big = measure(generated_knowledge(args.phrasings, Path(tmp)), messages, args.repeats)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    print()
+    print(f"{'knowledge':<22}{'phrasings':>10}{'load ms':>9}{'p50 ms':>9}{'p99 ms':>9}"
+          f"{'base p50':>10}{'base p99':>10}{'p99/base':>10}")
+    for name, m in (("article FAQ", article), (f"generated {args.phrasings}", big)):
+        print(
+            f"{name:<22}{m['phrasings']:>10}{m['load_ms']:>9.1f}{m['p50_ms']:>9.3f}"
+            f"{m['p99_ms']:>9.3f}{m['base_p50_ms']:>10.3f}{m['base_p99_ms']:>10.3f}"
+            f"{m['p99_ms'] / m['base_p99_ms']:>10.2f}"
+        )
+    print(f"peak resident memory of the whole run: {peak:.1f} MB (targets: < 100 MB)")
+    print("targets: p99 <= 2 ms (article), <= 20 ms (10,000 phrasings), load <= 300 ms")
+
+    print()
+    helpdesk = article["_helpdesk"]
+    baseline = baseline_responder(*article["_phrasings"])
+    for part in PARTS:
+        for name, responder in (
+            ("matcher ", lambda t: (lambda r: (r.outcome.value, r.faq_id))(
+                helpdesk.respond(t, NOW))),
+            ("baseline", baseline),
+        ):
+            print(f"{part:<8} {name}: {evaluate(cases[part], responder).summary()}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
