@@ -16,13 +16,14 @@ from functools import lru_cache
 
 import Stemmer
 from rapidfuzz import process
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 
 from bot.knowledge import Knowledge
 from bot.text import words
 
 _LINKERS = ("", "s", "e", "en")
 _MIN_PART = 3
+_MIN_REPAIR_LENGTH = 6
 
 
 _STEMMER = Stemmer.Stemmer("dutch")
@@ -41,7 +42,7 @@ class Term:
 
 
 def _max_edits(word: str) -> int:
-    return 1 if len(word) < 8 else 2
+    return 1 if len(word) < 9 else 2
 
 
 class Analyzer:
@@ -65,9 +66,12 @@ class Analyzer:
         self._learn_compound_parts(counts)
         # Most frequent first, so a typo close to two words is repaired to the common one.
         self._repair_choices = [
-            w for w, _ in counts.most_common() if len(w) >= 5 and not w.isdigit()
+            w for w, _ in counts.most_common() if len(w) >= _MIN_REPAIR_LENGTH - 1 and not w.isdigit()
         ] + sorted(self.learned_parts)
         self.known_stems = frozenset(self.stem(w) for w in self.vocabulary | self.learned_parts)
+        self.compound_parts = {
+            w: parts for w in self.vocabulary if (parts := self._known_parts(w)) is not None
+        }
 
     def _learn_compound_parts(self, counts: Counter[str]) -> None:
         """'magnesiumcitraat' in the knowledge teaches that 'citraat' is a known word too."""
@@ -83,6 +87,21 @@ class Analyzer:
                             learned.add(rest[len(linker) :])
                     break
         self.learned_parts = frozenset(learned - self.vocabulary)
+
+    def _known_parts(self, word: str) -> tuple[str, str] | None:
+        """A known compound as two known parts: 'magnesiumcarbonaat' → magnesium, carbonaat.
+
+        Both sides of a comparison are split the same way, so 'magnesium carbonaat' and
+        'magnesiumcarbonaat' share their words.
+        """
+        for cut in range(len(word) - 4, 4, -1):
+            head, rest = word[:cut], word[cut:]
+            if head in self.vocabulary:
+                for linker in _LINKERS:
+                    if rest.startswith(linker) and self.is_known(rest[len(linker) :]):
+                        if len(rest) - len(linker) >= 4:
+                            return head, rest[len(linker) :]
+        return None
 
     @staticmethod
     def stem(word: str) -> str:
@@ -115,10 +134,12 @@ class Analyzer:
         return best
 
     def _closest(self, word: str, max_edits: int) -> str | None:
-        if len(word) < 5:
+        """The nearest knowledge word within ``max_edits`` typing errors (a swap of two
+        letters counts as one). Short words are left alone: 'vader' is no typo of 'vaker'."""
+        if len(word) < _MIN_REPAIR_LENGTH:
             return None
         near = process.extractOne(
-            word, self._repair_choices, scorer=Levenshtein.distance, score_cutoff=max_edits
+            word, self._repair_choices, scorer=OSA.distance, score_cutoff=max_edits
         )
         return near[0] if near is not None else None
 
@@ -151,7 +172,9 @@ class Analyzer:
         """Words after typo repair and compound splitting, before synonyms."""
         out: list[str] = []
         for word in words(text):
-            out.extend(self._repair(word))
+            for repaired in self._repair(word):
+                out.append(repaired)
+                out.extend(self.compound_parts.get(repaired, ()))
         return out
 
     def _apply_synonyms(self, tokens: list[str]) -> list[str]:

@@ -29,7 +29,7 @@ def decide(match: MatchResult, knowledge: Knowledge) -> Decision:
     if not match.candidates:
         return Decision(None, (), 0.0)
     best = match.candidates[0]
-    if match.out_of_scope >= best.score:
+    if match.out_of_scope >= best.score - s.out_of_scope_margin:
         return Decision(None, (), best.score)
     runner_up = match.candidates[1].score if len(match.candidates) > 1 else 0.0
     if best.score >= s.answer_threshold and best.score - runner_up >= s.answer_margin:

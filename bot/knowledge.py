@@ -79,6 +79,7 @@ class MatchSettings:
     clarify_threshold: float
     answer_margin: float
     max_choices: int
+    out_of_scope_margin: float
     unknown_word_weight: float
     typo_min_similarity: float
     smalltalk_similarity: float

@@ -122,6 +122,7 @@ MATCHING_FIELDS = {
     "clarify_threshold": Field(NUMBER),
     "answer_margin": Field(NUMBER),
     "max_choices": Field(WHOLE),
+    "out_of_scope_margin": Field(NUMBER),
     "unknown_word_weight": Field(NUMBER),
     "typo_min_similarity": Field(NUMBER),
     "smalltalk_similarity": Field(NUMBER),

@@ -13,7 +13,7 @@ around the question does not drown it.
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from bot.analyzer import Analyzer, Term
@@ -21,7 +21,8 @@ from bot.knowledge import Knowledge
 from bot.text import split_sentences
 
 ANSWER_DISCOUNT = 0.6
-VOCABULARY_DISCOUNT = 0.7
+VOCABULARY_DISCOUNT = 0.8
+TYPICAL = 4.0  # a word in a quarter of an entry's phrasings is fully typical of it
 BETA2 = 0.25  # F-beta with beta 0.5: explaining the message matters more than the phrasing
 MAX_SENTENCES = 20
 
@@ -63,7 +64,6 @@ class Matcher:
         for entry in knowledge.entries:
             docs = [(self._stems(t), False) for t in (entry.question, *entry.phrasings)]
             docs.append((self._stems(entry.answer), True))
-            docs.append((frozenset().union(*(d for d, _ in docs if d is not None)), None))
             owners.append(docs)
         owners.append([(self._stems(t), False) for t in knowledge.out_of_scope])
         frequency: dict[str, int] = defaultdict(int)
@@ -72,8 +72,12 @@ class Matcher:
                 frequency[stem] += 1
         n = len(owners)
         self.weights = {s: math.log(1 + n / df) for s, df in frequency.items()}
+        # Words only the out-of-scope questions know ('ropinirol', 'kruidvat') are as foreign
+        # to the FAQ as unknown words.
+        faq_stems = frozenset().union(*(d for docs in owners[:-1] for d, _ in docs))
+        self.foreign = frozenset(s for s in frequency if s not in faq_stems)
         self.docs: list[_Doc] = []
-        index: dict[str, list[int]] = defaultdict(list)
+        index: dict[str, list[tuple[int, float]]] = defaultdict(list)
         for owner, docs in enumerate(owners):
             for stems, is_answer in docs:
                 if stems:
@@ -81,14 +85,23 @@ class Matcher:
                     weight = sum(self.weights[s] for s in stems)
                     self.docs.append(_Doc(owner, weight, is_answer))
                     for stem in stems:
-                        index[stem].append(index_of_doc)
+                        index[stem].append((index_of_doc, 1.0))
+            if owner < self.out_of_scope_owner:
+                # The entry's vocabulary: a word counts as far as it is typical of the entry.
+                phrasings = [d for d, is_answer in docs if not is_answer]
+                counts = Counter(stem for d in phrasings for stem in d)
+                index_of_doc = len(self.docs)
+                self.docs.append(_Doc(owner, 0.0, None))
+                for stem, count in counts.items():
+                    typical = min(1.0, TYPICAL * count / len(phrasings))
+                    index[stem].append((index_of_doc, typical))
         self.index = dict(index)
 
     def _stems(self, text: str) -> frozenset[str]:
         return frozenset(t.stem for t in self.analyzer.terms(text))
 
     def weight(self, term: Term) -> float:
-        if not term.known:
+        if not term.known or term.stem in self.foreign:
             return self.settings.unknown_word_weight
         return self.weights.get(term.stem, self.settings.unknown_word_weight)
 
@@ -102,8 +115,8 @@ class Matcher:
         for stem, term in unique.items():
             if term.known:
                 w = self.weight(term)
-                for doc_id in self.index.get(stem, ()):
-                    overlap[doc_id] += w
+                for doc_id, share in self.index.get(stem, ()):
+                    overlap[doc_id] += w * share
         for doc_id, shared in overlap.items():
             doc = self.docs[doc_id]
             precision = shared / message_weight
@@ -140,10 +153,14 @@ class Matcher:
         pieces = split_sentences(message)
         if len(pieces) < 2:
             return []
-        chosen = [text for text, asks in pieces if asks] or [pieces[-1][0]]
+        asking = [i for i, (_, asks) in enumerate(pieces) if asks] or [len(pieces) - 1]
         result = []
-        for text in chosen[:MAX_SENTENCES]:
-            terms = self.analyzer.terms(text)
+        for i in asking[:MAX_SENTENCES]:
+            terms = self.analyzer.terms(pieces[i][0])
+            if sum(t.known for t in terms) < 3 and i > 0:
+                # "Ze wil magnesium proberen. Wat weten jullie?": the question needs the
+                # sentence before it.
+                terms = self.analyzer.terms(pieces[i - 1][0]) + terms
             if sum(t.known for t in terms) >= 2:
                 result.append(terms)
         return result
