@@ -51,6 +51,8 @@ class Analyzer:
     def __init__(self, knowledge: Knowledge) -> None:
         self.stopwords = knowledge.stopwords
         self.synonyms = knowledge.synonyms
+        self.abbreviations = knowledge.abbreviations
+        self.abbreviation_guards = knowledge.abbreviation_guards
         self._repairs: dict[str, tuple[str, ...]] = {}
         self.max_synonym_words = max((len(k.split()) for k in self.synonyms), default=1)
         counts: Counter[str] = Counter()
@@ -66,7 +68,9 @@ class Analyzer:
         self._learn_compound_parts(counts)
         # Most frequent first, so a typo close to two words is repaired to the common one.
         self._repair_choices = [
-            w for w, _ in counts.most_common() if len(w) >= _MIN_REPAIR_LENGTH - 1 and not w.isdigit()
+            w
+            for w, _ in counts.most_common()
+            if len(w) >= _MIN_REPAIR_LENGTH - 1 and not w.isdigit()
         ] + sorted(self.learned_parts)
         self.known_stems = frozenset(self.stem(w) for w in self.vocabulary | self.learned_parts)
         self.compound_parts = {
@@ -177,7 +181,20 @@ class Analyzer:
                 out.extend(self.compound_parts.get(repaired, ()))
         return out
 
+    def _expand_abbreviations(self, tokens: list[str]) -> list[str]:
+        """'werkt mag bij rls' means magnesium; 'mag ik' stays the verb."""
+        out = list(tokens)
+        for i, token in enumerate(tokens):
+            full = self.abbreviations.get(token)
+            if full is None:
+                continue
+            around = tokens[max(i - 1, 0) : i] + tokens[i + 1 : i + 2]
+            if not any(w in self.abbreviation_guards for w in around):
+                out[i] = full
+        return out
+
     def _apply_synonyms(self, tokens: list[str]) -> list[str]:
+        tokens = self._expand_abbreviations(tokens)
         out: list[str] = []
         i = 0
         while i < len(tokens):

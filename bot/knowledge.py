@@ -95,6 +95,8 @@ class Knowledge:
     month_names: tuple[str, ...]
     synonyms: Mapping[str, str]  # variant (normalised) -> canonical (normalised)
     stopwords: frozenset[str]
+    abbreviations: Mapping[str, str]  # 'mag' → 'magnesium', unless a guard word stands next to it
+    abbreviation_guards: frozenset[str]
     urgency: Urgency
     smalltalk: tuple[SmalltalkIntent, ...]
     settings: MatchSettings

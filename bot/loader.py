@@ -128,6 +128,11 @@ MATCHING_FIELDS = {
     "smalltalk_similarity": Field(NUMBER),
 }
 REVIEW_FIELDS = {"max_age_days": Field(WHOLE), "max_answer_chars": Field(WHOLE)}
+SYNONYM_FIELDS = {
+    "synonyms": Field(MAPPING),
+    "abbreviations": Field(MAPPING, required=False),
+    "unless_next_to": Field(TEXTS, required=False),
+}
 SETTINGS_FIELDS = {"matching": Field(MAPPING), "review": Field(MAPPING, required=False)}
 URGENT_FIELDS = {"clause_words": Field(TEXTS), "patterns": Field(LIST)}
 URGENT_GROUP_FIELDS = {"name": Field(TEXT), "phrases": Field(TEXTS)}
@@ -343,7 +348,7 @@ class _Reader:
     def word_map(self) -> tuple[dict[str, str], frozenset[str]] | None:
         synonyms_data, syn_file = self.read("synonyms.yaml")
         stop_data, stop_file = self.read("stopwords.yaml")
-        ok = self.fields(synonyms_data, {"synonyms": Field(MAPPING)}, syn_file, "synonyms.yaml")
+        ok = self.fields(synonyms_data, SYNONYM_FIELDS, syn_file, "synonyms.yaml")
         ok &= self.fields(stop_data, {"stopwords": Field(TEXTS)}, stop_file, "stopwords.yaml")
         if not ok:
             return None
@@ -377,7 +382,12 @@ class _Reader:
                 if key and key != target:
                     synonyms[key] = target
         stopwords = frozenset(normalise(str(w)) for w in stop_data["stopwords"])
-        return (synonyms, stopwords) if ok else None
+        abbreviations = {
+            normalise(str(k)): normalise(str(v))
+            for k, v in (synonyms_data.get("abbreviations") or {}).items()
+        }
+        guards = frozenset(normalise(str(w)) for w in synonyms_data.get("unless_next_to") or ())
+        return (synonyms, stopwords, abbreviations, guards) if ok else None
 
     def urgency(self) -> Urgency | None:
         data, file = self.read("urgent.yaml")
@@ -577,7 +587,7 @@ def load_knowledge(folder: Path | str = DEFAULT_KNOWLEDGE_DIR) -> LoadResult:
     parts = (settings, helpline, messages, word_map, urgency, smalltalk)
     if reader.problems.errors or any(p is None for p in parts):
         return LoadResult(None, problems, review)
-    synonyms, stopwords = word_map
+    synonyms, stopwords, abbreviations, guards = word_map
     texts, names = messages
     knowledge = Knowledge(
         entries=entries,
@@ -587,6 +597,8 @@ def load_knowledge(folder: Path | str = DEFAULT_KNOWLEDGE_DIR) -> LoadResult:
         day_names=names["day_names"],
         month_names=names["month_names"],
         synonyms=synonyms,
+        abbreviations=abbreviations,
+        abbreviation_guards=guards,
         stopwords=stopwords,
         urgency=urgency,
         smalltalk=smalltalk,

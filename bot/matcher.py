@@ -22,7 +22,9 @@ from bot.text import split_sentences
 
 ANSWER_DISCOUNT = 0.6
 VOCABULARY_DISCOUNT = 0.8
-TYPICAL = 4.0  # a word in a quarter of an entry's phrasings is fully typical of it
+TYPICAL = 4.0
+RARE_USES = 8
+RARE_BONUS = 2
 BETA2 = 0.25  # F-beta with beta 0.5: explaining the message matters more than the phrasing
 MAX_SENTENCES = 20
 
@@ -71,7 +73,13 @@ class Matcher:
             for stem in frozenset().union(*(d for d, _ in docs)):
                 frequency[stem] += 1
         n = len(owners)
-        self.weights = {s: math.log(1 + n / df) for s, df in frequency.items()}
+        uses = Counter(stem for docs in owners for d, _ in docs for stem in d)
+        # Rare across entries means telling; but a word used once or twice in all the
+        # phrasings ('zweert', from a story) tells little either way.
+        self.weights = {
+            s: math.log(1 + n / df) * min(1.0, (uses[s] + RARE_BONUS) / RARE_USES)
+            for s, df in frequency.items()
+        }
         # Words only the out-of-scope questions know ('ropinirol', 'kruidvat') are as foreign
         # to the FAQ as unknown words.
         faq_stems = frozenset().union(*(d for docs in owners[:-1] for d, _ in docs))

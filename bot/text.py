@@ -8,6 +8,7 @@ from functools import lru_cache
 
 _APOSTROPHES = re.compile(r"['’‘`´]")
 _NOT_WORD = re.compile(r"[^0-9a-z]+")
+_REPEATED = re.compile(r"([a-z])\1{2,}")  # 'heeeelp' → 'heelp': Dutch never triples a letter
 _DIGIT_LETTER = re.compile(r"(?<=[0-9])(?=[a-z])|(?<=[a-z])(?=[0-9])")
 MAX_CHARS = 2000  # longer messages are cut: no real question needs more, and time stays bounded
 
@@ -19,6 +20,7 @@ def normalise(text: str) -> str:
     text = "".join(c for c in text if not unicodedata.combining(c))
     text = _APOSTROPHES.sub("", text)
     text = _NOT_WORD.sub(" ", text)
+    text = _REPEATED.sub(r"\1\1", text)
     text = _DIGIT_LETTER.sub(" ", text)
     return " ".join(text.split())
 

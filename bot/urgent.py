@@ -19,6 +19,7 @@ from bot.text import MAX_CHARS, normalise
 _SENTENCE = re.compile(r"[.!?;\n]+")
 _CLAUSE = re.compile(r"[,:()\-–—]+|\s+-\s+")
 _FUZZY_MIN_LENGTH = 5
+MANY = 10  # '#' in a pattern: a number at least this large ('30 tabletten')
 
 
 def _max_typos(word: str) -> int:
@@ -76,6 +77,8 @@ class UrgencyDetector:
 
     def _words_like(self, token: str) -> list[str]:
         like = [token] if token in self.exact_words else []
+        if token.isdigit() and int(token) >= MANY:
+            like.append("#")
         if len(token) >= _FUZZY_MIN_LENGTH and token not in self.real_words:
             near = process.extract(
                 token,

@@ -13,6 +13,9 @@ import yaml
 
 from bot.problems import ProblemList
 
+# libyaml's parser when present (ten times faster); both are the safe loader.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 class YamlMap(dict):
     """A mapping that remembers the line of the mapping and of each key (1-based)."""
@@ -43,8 +46,15 @@ def line_in(container: Any, key: Any) -> int | None:
     return None
 
 
+_TAB_HINT = "Er staat een tab. Gebruik alleen spaties om in te springen."
+_INDENT_HINT = (
+    "De inspringing klopt niet: zet deze regel precies even ver in als de andere velden "
+    "van hetzelfde niveau (alleen spaties)."
+)
+# Needles for both parsers: PyYAML's own and libyaml's (CSafeLoader) word errors differently.
 _YAML_HINTS = (
-    ("found character '\\t'", "Er staat een tab. Gebruik alleen spaties om in te springen."),
+    ("found character '\\t'", _TAB_HINT),
+    ("tab character", _TAB_HINT),
     (
         "mapping values are not allowed",
         "Er staat een dubbele punt (:) midden in een tekst. Zet de hele tekst tussen "
@@ -72,33 +82,33 @@ _YAML_HINTS = (
 )
 
 
-_INDENT_HINT = (
-    "De inspringing klopt niet: zet deze regel precies even ver in als de andere velden "
-    "van hetzelfde niveau (alleen spaties)."
-)
+def _line_at(text: str, mark: yaml.Mark | None) -> str | None:
+    lines = text.splitlines()
+    return lines[mark.line] if mark is not None and mark.line < len(lines) else None
 
 
-def _misplaced_key(text: str, mark: yaml.Mark | None) -> bool:
-    """True when the colon PyYAML stumbled on ends a field name, not a text.
+def _misplaced_key(line: str, column: int) -> bool:
+    """True when the colon the parser stumbled on ends a field name, not a text.
 
     '      question: ...' (one word before the colon) is a field indented wrongly;
     'question: Let op: ...' has a colon inside the text.
     """
-    if mark is None:
-        return False
-    lines = text.splitlines()
-    if mark.line >= len(lines):
-        return False
-    before = lines[mark.line][: mark.column].strip().removeprefix("- ").strip()
+    before = line[:column].strip().removeprefix("- ").strip()
     return bool(before) and " " not in before and ":" not in before
 
 
 def _hint_for(error: yaml.YAMLError, text: str = "") -> str:
     message = str(error)
-    if "mapping values are not allowed" in message and _misplaced_key(
-        text, getattr(error, "problem_mark", None)
-    ):
-        return _INDENT_HINT
+    mark = getattr(error, "problem_mark", None)
+    line = _line_at(text, mark)
+    if line is not None and mark is not None:
+        indent = line[: len(line) - len(line.lstrip())]
+        if "\t" in indent or line[mark.column : mark.column + 1] == "\t":
+            return _TAB_HINT
+        if "mapping values are not allowed" in message and _misplaced_key(line, mark.column):
+            return _INDENT_HINT
+        if "expected '-' indicator" in message and not line.lstrip().startswith("-"):
+            return _INDENT_HINT
     for needle, hint in _YAML_HINTS:
         if needle in message:
             return hint
@@ -125,7 +135,7 @@ def read_yaml(path: Path, shown_as: str, problems: ProblemList) -> Any | None:
         return None
     text = text.removeprefix("\ufeff")
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=_LOADER)
         if node is None:
             return None
         return _build(node, shown_as, problems, yaml.constructor.SafeConstructor())

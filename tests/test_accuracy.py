@@ -23,13 +23,19 @@ def helpdesk() -> Helpdesk:
 
 @pytest.fixture(scope="module")
 def figures(helpdesk: Helpdesk) -> Figures:
-    cases = [case for part in PARTS for case in load_cases(part)]
-
     def respond(text: str) -> tuple[str, str | None]:
         reply = helpdesk.respond(text, NOW)
         return reply.outcome.value, reply.faq_id
 
-    return evaluate(cases, respond)
+    total = Figures()
+    for part in PARTS:
+        found = evaluate(load_cases(part), respond)
+        for name in vars(total):
+            if name != "misses":
+                setattr(total, name, getattr(total, name) + getattr(found, name))
+        # The held-out part's messages are never shown, so they cannot be tuned towards.
+        total.misses.extend(found.misses if part != "heldout" else ())
+    return total
 
 
 def test_the_set_is_large_enough(figures: Figures) -> None:
@@ -39,7 +45,7 @@ def test_the_set_is_large_enough(figures: Figures) -> None:
 
 
 def test_answerable_questions_get_the_right_answer(figures: Figures) -> None:
-    assert figures.right_answer / figures.answerable >= 0.92, figures.summary()
+    assert figures.right_answer / figures.answerable >= 0.92, (figures.summary(), figures.misses)
 
 
 def test_hardly_any_wrong_answer(figures: Figures) -> None:
@@ -51,8 +57,9 @@ def test_unanswerable_questions_are_referred(figures: Figures) -> None:
 
 
 def test_every_urgent_message_is_urgent(figures: Figures) -> None:
-    missed = [m for m in figures.misses if m.startswith("missed urgent")]
-    assert not missed, missed
+    assert figures.urgent_found == figures.urgent, [
+        m for m in figures.misses if m.startswith("missed urgent")
+    ]
 
 
 def test_no_ordinary_message_is_urgent(figures: Figures) -> None:

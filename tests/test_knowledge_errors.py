@@ -455,7 +455,7 @@ BREAKAGES: dict[str, Callable[[Path], None]] = {
     "entry as text": _break_entry_as_text,
     "many things": _break_many_things,
     "control character": _break_control_character,
-    "tab": lambda k: replace(k, TEKORT, "topic: ", "topic:\t"),
+    "tab": lambda k: edit_field(k, TEKORT, "bovengrens", "source", ['\tsource: "artikel"']),
     "bad yaml": lambda k: replace(k, TEKORT, "topic: ", 'topic: "niet afgesloten\n'),
     "python tag": lambda k: replace(k, TEKORT, "topic: ", "topic: !!python/name:os.system\nx: "),
     "bad date": lambda k: edit_field(

@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from telegram import BotCommand, Update
+from telegram.error import InvalidToken, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -88,9 +89,13 @@ def add_handlers(application: Application) -> None:
 
 async def _post_init(application: Application) -> None:
     desk: Helpdesk = application.bot_data["holder"].current
-    await application.bot.set_my_commands(
-        [BotCommand(name, desk.composer.message(f"command_{name}")) for name in COMMANDS]
-    )
+    # The menu is a nicety: a hiccup at Telegram must not keep the bot from answering.
+    try:
+        await application.bot.set_my_commands(
+            [BotCommand(name, desk.composer.message(f"command_{name}")) for name in COMMANDS]
+        )
+    except TelegramError as exc:
+        log.warning("Could not set the command menu (%s); answering anyway.", exc)
     config: Config = application.bot_data["config"]
     tasks = [
         asyncio.create_task(admin.watch_knowledge(application, config.reload_seconds)),
@@ -114,10 +119,11 @@ async def _housekeeping(application: Application) -> None:
     config: Config = application.bot_data["config"]
     store: QuestionStore | None = application.bot_data.get("store")
     clock = application.bot_data["clock"]
-    last_purge = 0.0
+    last_purge: float | None = None  # purge at start, whatever the monotonic clock reads
     loop = asyncio.get_running_loop()
     while True:
-        if store is not None and loop.time() - last_purge >= PURGE_EVERY_SECONDS:
+        due = last_purge is None or loop.time() - last_purge >= PURGE_EVERY_SECONDS
+        if store is not None and due:
             await asyncio.to_thread(store.purge, clock())
             last_purge = loop.time()
         if config.heartbeat_file is not None:
@@ -139,22 +145,33 @@ def run_bot(knowledge_dir: Path | None = None) -> int:
         for problem in problems:
             print(f"Configuratie: {problem}", file=sys.stderr)
         return 2
-    setup_logging(config.log_level, [config.token or "", config.webhook_secret or ""])
+    setup_logging(
+        config.log_level, [config.token or "", config.webhook_secret or ""], config.log_messages
+    )
     helpdesk = load_helpdesk(config.knowledge_dir, config.retention_days)
     holder = HelpdeskHolder(helpdesk, config.knowledge_dir, config.retention_days)
     store = QuestionStore(config.database, config.retention_days)
     application = build_application(config, holder, store)
     log.info("Starting with %d questions.", len(helpdesk.knowledge.entries))
-    if config.webhook_url:
-        path = urlparse(config.webhook_url).path.strip("/") or "telegram"
-        application.run_webhook(
-            listen=config.webhook_listen,
-            port=config.webhook_port,
-            url_path=path,
-            webhook_url=config.webhook_url,
-            secret_token=config.webhook_secret,
-            allowed_updates=Update.ALL_TYPES,
+    try:
+        if config.webhook_url:
+            path = urlparse(config.webhook_url).path.strip("/") or "telegram"
+            application.run_webhook(
+                listen=config.webhook_listen,
+                port=config.webhook_port,
+                url_path=path,
+                webhook_url=config.webhook_url,
+                secret_token=config.webhook_secret,
+                allowed_updates=Update.ALL_TYPES,
+                bootstrap_retries=-1,
+            )
+        else:
+            application.run_polling(allowed_updates=Update.ALL_TYPES, bootstrap_retries=-1)
+    except InvalidToken:
+        print(
+            "Configuratie: Telegram kent TELEGRAM_BOT_TOKEN niet (ingetrokken of niet volledig "
+            "overgenomen?). Vraag het token opnieuw op bij @BotFather.",
+            file=sys.stderr,
         )
-    else:
-        application.run_polling(allowed_updates=Update.ALL_TYPES, bootstrap_retries=-1)
+        return 2
     return 0

@@ -88,17 +88,28 @@ async def send_reply(message: Message, reply: Reply, context: Context, quote: bo
 # -- commands -----------------------------------------------------------------------------
 
 
+def in_group(message: Message) -> bool:
+    return message.chat.type != ChatType.PRIVATE
+
+
+def with_group_hint(text: str, message: Message, context: Context) -> str:
+    """In a group, also say how to address the bot there."""
+    if not in_group(message):
+        return text
+    return f"{text}\n\n{desk(context).composer.message('group_hint')}"
+
+
 async def start(update: Update, context: Context) -> None:
     d = desk(context)
-    await send_html(
-        update.effective_message,
-        escape(d.composer.welcome(), quote=False),
-        topics_keyboard(d.knowledge),
-    )
+    message = update.effective_message
+    text = with_group_hint(d.composer.welcome(), message, context)
+    await send_html(message, escape(text, quote=False), topics_keyboard(d.knowledge))
 
 
 async def help_command(update: Update, context: Context) -> None:
-    await send_html(update.effective_message, escape(desk(context).composer.message("help")))
+    message = update.effective_message
+    text = with_group_hint(desk(context).composer.message("help"), message, context)
+    await send_html(message, escape(text, quote=False))
 
 
 async def topics_command(update: Update, context: Context) -> None:
@@ -145,7 +156,10 @@ async def on_text(update: Update, context: Context) -> None:
     text = addressed_text(message, context.bot.username, context.bot.id)
     if text is None:
         return
-    group = message.chat.type != ChatType.PRIVATE
+    group = in_group(message)
+    if not text.strip():  # "@rls_hulp_bot" alone: say what the bot is and how to ask
+        await start(update, context)
+        return
     # A missing "typing…" is no reason to leave the question unanswered.
     with contextlib.suppress(TelegramError):
         await context.bot.send_chat_action(message.chat_id, ChatAction.TYPING)

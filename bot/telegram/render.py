@@ -33,22 +33,40 @@ def to_html(reply: Reply) -> str:
 
 
 def split_message(text: str, limit: int = MAX_MESSAGE_CHARS) -> list[str]:
-    """Cut at paragraph, then line, then word boundaries; never inside a tag or an entity."""
+    """Cut at paragraph, then line, then word boundaries; never inside a tag or an entity.
+
+    A boundary counts only in the second half of the window, so a short first paragraph
+    (the bold title) never becomes a message of its own.
+    """
     chunks: list[str] = []
     rest = text
     while len(rest) > limit:
         window = rest[:limit]
-        cut = max(window.rfind("\n\n"), 0) or max(window.rfind("\n"), 0) or window.rfind(" ")
-        if cut <= 0:
-            cut = limit
-            amp = window.rfind("&")
-            if amp > limit - 10 and ";" not in window[amp:]:
-                cut = amp
+        cut = _cut_point(window, limit)
         chunks.append(rest[:cut].rstrip())
         rest = rest[cut:].lstrip()
     if rest.strip():
         chunks.append(rest)
     return chunks or [""]
+
+
+def _cut_point(window: str, limit: int) -> int:
+    for separator in ("\n\n", "\n", " "):
+        at = window.rfind(separator)
+        if at >= limit // 2:
+            return at
+    at = max(window.rfind(" "), window.rfind("\n"))
+    if at > 0:
+        return at
+    # No whitespace at all: cut hard, but not inside an &entity; or a <tag>.
+    cut = limit
+    amp, semicolon = window.rfind("&"), window.rfind(";")
+    if amp > semicolon:
+        cut = amp
+    opening, closing = window.rfind("<"), window.rfind(">")
+    if opening > closing:
+        cut = min(cut, opening)
+    return cut if cut > 0 else limit
 
 
 def reply_keyboard(reply: Reply, composer: Composer) -> InlineKeyboardMarkup | None:
