@@ -19,6 +19,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from bot.knowledge import Knowledge
+from bot.lexicon import is_dutch_word
 from bot.text import words
 
 _LINKERS = ("", "s", "e", "en")
@@ -39,6 +40,7 @@ def _stem(word: str) -> str:
 class Term:
     stem: str
     known: bool
+    ordinary: bool = False  # an unknown word that is ordinary Dutch ('buurvrouw', 'kapot')
 
 
 def _max_edits(word: str) -> int:
@@ -158,13 +160,14 @@ class Analyzer:
             return cached
         result: tuple[str, ...] = (word,)
         if not self.is_known(word) and not word.isdigit() and word not in self.stopwords:
-            one_typo = self._closest(word, 1)
+            real = is_dutch_word(word)
+            one_typo = None if real else self._closest(word, 1)
             parts = self._split(word) if one_typo is None and len(word) >= 7 else None
             if one_typo is not None:
                 result = (one_typo,)
             elif parts:
                 result = tuple(p if self.is_known(p) else (self._closest(p, 1) or p) for p in parts)
-            else:
+            elif not real:
                 result = (self._closest(word, _max_edits(word)) or word,)
         if len(self._repairs) < 100_000:
             self._repairs[word] = result
@@ -217,7 +220,8 @@ class Analyzer:
             if token in self.stopwords:
                 continue
             stem = self.stem(token)
-            result.append(Term(stem, stem in self.known_stems))
+            known = stem in self.known_stems
+            result.append(Term(stem, known, not known and is_dutch_word(token)))
         return result
 
     def stems(self, texts: Iterable[str]) -> set[str]:

@@ -24,6 +24,7 @@ ANSWER_DISCOUNT = 0.6
 VOCABULARY_DISCOUNT = 0.8
 TYPICAL = 4.0
 RARE_USES = 8
+ORDINARY_SHARE = 0.7  # an unknown word that is ordinary Dutch may be part of a story
 RARE_BONUS = 2
 BETA2 = 0.25  # F-beta with beta 0.5: explaining the message matters more than the phrasing
 MAX_SENTENCES = 20
@@ -109,6 +110,8 @@ class Matcher:
         return frozenset(t.stem for t in self.analyzer.terms(text))
 
     def weight(self, term: Term) -> float:
+        if term.ordinary:
+            return self.settings.unknown_word_weight * ORDINARY_SHARE
         if not term.known or term.stem in self.foreign:
             return self.settings.unknown_word_weight
         return self.weights.get(term.stem, self.settings.unknown_word_weight)

@@ -22,6 +22,12 @@ _FUZZY_MIN_LENGTH = 5
 MANY = 10  # '#' in a pattern: a number at least this large ('30 tabletten')
 
 
+def _is_negated(term: tuple[str, ...]) -> bool:
+    """'!lachen': the pattern holds only if the word is absent ('ik stik' but not 'stik van
+    het lachen')."""
+    return term[0].startswith("!")
+
+
 def _max_typos(word: str) -> int:
     return 2 if len(word) >= 10 else 1
 
@@ -35,7 +41,7 @@ class UrgencyDetector:
         self.patterns = urgency.patterns
         self.clause_words = urgency.clause_words
         alternatives = {alt for p in urgency.patterns for term in p.terms for alt in term}
-        words = {w for alt in alternatives for w in alt.rstrip("$").split("_")}
+        words = {w for alt in alternatives for w in alt.strip("!").rstrip("$").split("_")}
         self.exact_words = frozenset(w for w in words if not w.endswith("*"))
         self.fuzzy_words = sorted(w for w in self.exact_words if len(w) >= _FUZZY_MIN_LENGTH)
         self.prefixes = sorted(w[:-1] for w in words if w.endswith("*"))
@@ -47,7 +53,10 @@ class UrgencyDetector:
                 continue
             positions = self._positions(tokens)
             for pattern in self.patterns:
-                if all(self._term_found(t, positions, clause_ends, tokens) for t in pattern.terms):
+                if all(
+                    self._term_found(t, positions, clause_ends, tokens) != _is_negated(t)
+                    for t in pattern.terms
+                ):
                     return pattern
         return None
 
@@ -105,7 +114,7 @@ class UrgencyDetector:
     ) -> bool:
         for alt in term:
             at_end = alt.endswith("$")
-            parts = alt.rstrip("$").split("_")
+            parts = alt.lstrip("!").rstrip("$").split("_")
             for start in positions.get(parts[0], ()):
                 last = start + len(parts) - 1
                 if last >= len(tokens):
