@@ -98,8 +98,11 @@ class Analyzer:
         """A known compound as two known parts: 'magnesiumcarbonaat' → magnesium, carbonaat.
 
         Both sides of a comparison are split the same way, so 'magnesium carbonaat' and
-        'magnesiumcarbonaat' share their words.
+        'magnesiumcarbonaat' share their words. An ordinary word is no compound of ours:
+        'onderzoek' is not 'onder' + 'zoek'.
         """
+        if is_dutch_word(word):
+            return None
         for cut in range(len(word) - 4, 4, -1):
             head, rest = word[:cut], word[cut:]
             if head in self.vocabulary:
@@ -162,7 +165,7 @@ class Analyzer:
         if not self.is_known(word) and not word.isdigit() and word not in self.stopwords:
             real = is_dutch_word(word)
             one_typo = None if real else self._closest(word, 1)
-            parts = self._split(word) if one_typo is None and len(word) >= 7 else None
+            parts = self._split(word) if not real and one_typo is None and len(word) >= 7 else None
             if one_typo is not None:
                 result = (one_typo,)
             elif parts:

@@ -1,4 +1,4 @@
-"""The command line: python -m bot [chat | ask | check | run | report].
+"""The command line: python -m bot [chat | ask | check | run | report | health].
 
 Without a subcommand the bot runs on Telegram when TELEGRAM_BOT_TOKEN is set, and as a
 console chat otherwise.
@@ -12,12 +12,15 @@ import importlib
 import json
 import os
 import sys
+import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
+from bot.config import Config, load_config
 from bot.core import Helpdesk, KnowledgeError, load_helpdesk
 from bot.loader import DEFAULT_KNOWLEDGE_DIR, LoadResult, load_knowledge
 from bot.problems import Problem, Severity
@@ -36,6 +39,16 @@ def _moment(text: str) -> datetime:
         raise argparse.ArgumentTypeError(
             f"'{text}' is geen tijdstip; schrijf bijvoorbeeld 2025-11-25T19:30+01:00"
         ) from None
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"'{text}' is geen positief aantal seconden")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -79,8 +92,30 @@ def build_parser() -> argparse.ArgumentParser:
         "--json", action="store_true", help="één JSON-object per bericht, één per regel"
     )
     sub.add_parser("check", parents=[knowledge], help="controleer de kennisbestanden op fouten")
-    sub.add_parser("run", parents=[knowledge], help=f"start de Telegram-bot (met {TOKEN_VARIABLE})")
+    run = sub.add_parser("run", help=f"start de Telegram-bot (met {TOKEN_VARIABLE})")
+    run.add_argument(
+        "--knowledge",
+        metavar="MAP",
+        type=Path,
+        default=None,
+        help=f"de map met de kennis (standaard: KNOWLEDGE_DIR, anders {DEFAULT_KNOWLEDGE_DIR})",
+    )
+    run.add_argument(
+        "--check-config",
+        action="store_true",
+        help="toon de instellingen (geheimen verborgen) en wat eraan schort; start de bot niet",
+    )
     sub.add_parser("report", parents=[knowledge], help="overzichten van vragen zonder antwoord")
+    health = sub.add_parser(
+        "health", help="is de draaiende bot gezond? (kijkt naar het bestand HEARTBEAT_FILE)"
+    )
+    health.add_argument(
+        "--max-age",
+        metavar="SECONDEN",
+        type=_seconds,
+        default=120.0,
+        help="hoe oud de hartslag hoogstens mag zijn (standaard: %(default)g)",
+    )
     return parser
 
 
@@ -96,6 +131,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "check": cmd_check,
         "run": cmd_run,
         "report": cmd_report,
+        "health": cmd_health,
     }
     try:
         return commands[args.command](args)
@@ -241,7 +277,14 @@ def cmd_check(args: argparse.Namespace) -> int:
 # -- run and report -----------------------------------------------------------------------
 
 
+def _env_file() -> Path:
+    """The .env file that ``run`` reads, in the current directory."""
+    return Path(".env")
+
+
 def cmd_run(args: argparse.Namespace) -> int:
+    if args.check_config:
+        return check_config(args.knowledge)
     try:
         from bot.telegram.app import run_bot
     except ModuleNotFoundError as error:
@@ -251,14 +294,43 @@ def cmd_run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    if _load(args.knowledge) is None:
+    # Without --knowledge: KNOWLEDGE_DIR (environment or .env), as run_bot does.
+    folder = args.knowledge or _run_config(None)[0].knowledge_dir
+    if _load(folder) is None:
         return 1
     try:
         result = run_bot(knowledge_dir=args.knowledge)
     except KnowledgeError as error:
-        _report_knowledge_error(error.result, args.knowledge)
+        _report_knowledge_error(error.result, folder)
         return 1
     return result if isinstance(result, int) else 0
+
+
+def _run_config(knowledge: Path | None) -> tuple[Config, list[str]]:
+    """The configuration ``run`` would use, with its problems: those of bot.config, plus a
+    missing token and a --knowledge folder that is not there."""
+    config, problems = load_config(env_file=_env_file())
+    if knowledge is not None:
+        config = replace(config, knowledge_dir=Path(knowledge))
+        if not config.knowledge_dir.is_dir():
+            problems.append(f"--knowledge {knowledge} bestaat niet.")
+    if not config.token:
+        problems.insert(
+            0, f"{TOKEN_VARIABLE} ontbreekt: maak een bot bij @BotFather en zet het token."
+        )
+    return config, problems
+
+
+def check_config(knowledge: Path | None) -> int:
+    """run --check-config: the effective settings, secrets masked, then every problem."""
+    config, problems = _run_config(knowledge)
+    for name, value in config.masked().items():
+        print(f"{name} = {value}")
+    for problem in problems:
+        print(f"Probleem: {problem}")
+    if not problems:
+        print("Geen problemen in de configuratie.")
+    return 1 if problems else 0
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -271,3 +343,28 @@ def cmd_report(args: argparse.Namespace) -> int:
         return 0
     result = report.main(args)
     return result if isinstance(result, int) else 0
+
+
+# -- health -------------------------------------------------------------------------------
+
+
+def cmd_health(args: argparse.Namespace) -> int:
+    """Exit 0 when the running bot touched HEARTBEAT_FILE recently (see _housekeeping in
+    bot/telegram/app.py); print one line and exit 1 otherwise. For Docker's HEALTHCHECK."""
+    config, _ = load_config(env_file=_env_file())
+    heartbeat = config.heartbeat_file
+    if heartbeat is None:
+        print("Ongezond: HEARTBEAT_FILE is niet gezet, dus er is geen hartslag om te bekijken.")
+        return 1
+    try:
+        age = time.time() - heartbeat.stat().st_mtime
+    except OSError:
+        print(f"Ongezond: geen hartslag, {heartbeat} bestaat niet (draait de bot wel?).")
+        return 1
+    if age > args.max_age:
+        print(
+            f"Ongezond: de hartslag in {heartbeat} is {age:.0f} s oud "
+            f"(hoogstens {args.max_age:g} s toegestaan)."
+        )
+        return 1
+    return 0

@@ -32,9 +32,14 @@ def decide(match: MatchResult, knowledge: Knowledge) -> Decision:
     if match.out_of_scope >= best.score - s.out_of_scope_margin:
         return Decision(None, (), best.score)
     runner_up = match.candidates[1].score if len(match.candidates) > 1 else 0.0
-    if best.score >= s.answer_threshold and best.score - runner_up >= s.answer_margin:
+    # A word the FAQ does not know, and that is no ordinary Dutch ('ropinirol', 'plms'), is
+    # the strongest sign of a near miss: then only a very close match is answered.
+    threshold = s.strict_threshold if match.foreign_words else s.answer_threshold
+    if best.score >= threshold and best.score - runner_up >= s.answer_margin:
         return Decision(best.entry_id, (), best.score)
-    if best.score >= s.clarify_threshold:
+    if best.score >= max(threshold, s.clarify_threshold) or (
+        best.score >= s.clarify_threshold and not match.foreign_words
+    ):
         floor = max(s.clarify_threshold, best.score - 0.2)
         choices = tuple(c.entry_id for c in match.candidates if c.score >= floor)
         return Decision(None, choices[: s.max_choices], best.score)

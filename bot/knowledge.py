@@ -76,12 +76,12 @@ class MatchSettings:
     """Thresholds of the matcher; volunteers tune them in knowledge/settings.yaml."""
 
     answer_threshold: float
+    strict_threshold: float
     clarify_threshold: float
     answer_margin: float
     max_choices: int
     out_of_scope_margin: float
     unknown_word_weight: float
-    typo_min_similarity: float
     smalltalk_similarity: float
 
 

@@ -119,12 +119,12 @@ HELPLINE_FIELDS = {
 }
 MATCHING_FIELDS = {
     "answer_threshold": Field(NUMBER),
+    "strict_threshold": Field(NUMBER),
     "clarify_threshold": Field(NUMBER),
     "answer_margin": Field(NUMBER),
     "max_choices": Field(WHOLE),
     "out_of_scope_margin": Field(NUMBER),
     "unknown_word_weight": Field(NUMBER),
-    "typo_min_similarity": Field(NUMBER),
     "smalltalk_similarity": Field(NUMBER),
 }
 REVIEW_FIELDS = {"max_age_days": Field(WHOLE), "max_answer_chars": Field(WHOLE)}
@@ -220,12 +220,13 @@ class _Reader:
         if not ok:
             return None, review
         settings = MatchSettings(**{k: matching[k] for k in MATCHING_FIELDS})
-        if not 0 < settings.clarify_threshold <= settings.answer_threshold <= 1:
+        s = settings
+        if not (0 < s.answer_threshold <= s.strict_threshold <= 1 and 0 < s.clarify_threshold <= 1):
             self.problems.error(
                 file,
-                matching.line_of("clarify_threshold"),
+                matching.line_of("answer_threshold"),
                 "De drempels kloppen niet met elkaar.",
-                "Zorg dat 0 < clarify_threshold ≤ answer_threshold ≤ 1.",
+                "Zorg dat 0 < answer_threshold ≤ strict_threshold ≤ 1 en 0 < clarify_threshold ≤ 1.",
             )
             return None, review
         return settings, review

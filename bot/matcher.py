@@ -41,6 +41,7 @@ class MatchResult:
     candidates: tuple[Candidate, ...]  # best first, one per entry
     out_of_scope: float  # how well the best out-of-scope phrasing fits
     unknown_words: tuple[str, ...]
+    foreign_words: tuple[str, ...]  # unknown and not ordinary Dutch, or known only off-topic
     has_content: bool
 
     @property
@@ -152,7 +153,12 @@ class Matcher:
         entries = self.knowledge.entries
         candidates = tuple(Candidate(entries[i].id, round(s, 4)) for i, s in ranked[:10])
         unknown = tuple(dict.fromkeys(t.stem for t in whole if not t.known))
-        return MatchResult(candidates, round(out_of_scope, 4), unknown, bool(whole))
+        foreign = tuple(
+            dict.fromkeys(
+                t.stem for t in whole if (not t.known and not t.ordinary) or t.stem in self.foreign
+            )
+        )
+        return MatchResult(candidates, round(out_of_scope, 4), unknown, foreign, bool(whole))
 
     def _questions(self, message: str) -> list[list[Term]]:
         """In a message of several sentences, the ones that ask something, scored alone.
