@@ -40,7 +40,14 @@ def _stem(word: str) -> str:
 class Term:
     stem: str
     known: bool
-    ordinary: bool = False  # an unknown word that is ordinary Dutch ('buurvrouw', 'kapot')
+    ordinary: bool = False  # ordinary Dutch ('buurvrouw', 'kapot'), not a name or jargon
+
+
+def _diminutive_base(word: str) -> str | None:
+    for end in ("etjes", "tjes", "jes", "etje", "tje", "je"):
+        if word.endswith(end) and len(word) - len(end) >= 3:
+            return word[: -len(end)]
+    return None
 
 
 def _max_edits(word: str) -> int:
@@ -162,7 +169,10 @@ class Analyzer:
         if cached is not None:
             return cached
         result: tuple[str, ...] = (word,)
-        if not self.is_known(word) and not word.isdigit() and word not in self.stopwords:
+        base = _diminutive_base(word)
+        if not self.is_known(word) and base is not None and self.is_known(base):
+            result = (base,)  # 'krampjes', 'tabletjes': the small form of a known word
+        elif not self.is_known(word) and not word.isdigit() and word not in self.stopwords:
             real = is_dutch_word(word)
             one_typo = None if real else self._closest(word, 1)
             parts = self._split(word) if not real and one_typo is None and len(word) >= 7 else None
@@ -216,15 +226,19 @@ class Analyzer:
                 i += 1
         return out
 
-    def terms(self, text: str) -> list[Term]:
+    def content_words(self, text: str) -> list[str]:
+        """The words that carry meaning, as the knowledge spells them (synonyms applied)."""
         tokens = self._apply_synonyms(self.surface_words(text))
+        return [t for t in tokens if t not in self.stopwords]
+
+    def terms(self, text: str) -> list[Term]:
+        return self.terms_of(self.content_words(text))
+
+    def terms_of(self, content_words: list[str]) -> list[Term]:
         result = []
-        for token in tokens:
-            if token in self.stopwords:
-                continue
+        for token in content_words:
             stem = self.stem(token)
-            known = stem in self.known_stems
-            result.append(Term(stem, known, not known and is_dutch_word(token)))
+            result.append(Term(stem, stem in self.known_stems, is_dutch_word(token)))
         return result
 
     def stems(self, texts: Iterable[str]) -> set[str]:

@@ -15,6 +15,9 @@ from bot.smalltalk import SmalltalkDetector
 from bot.urgent import UrgencyDetector
 
 
+CONFIRMED_OOS_SLACK = 0.1
+
+
 @dataclass(frozen=True)
 class Decision:
     """What the matcher's scores mean: which entry to answer, or which to offer."""
@@ -36,6 +39,14 @@ def decide(match: MatchResult, knowledge: Knowledge) -> Decision:
     # the strongest sign of a near miss: then only a very close match is answered.
     threshold = s.strict_threshold if match.foreign_words else s.answer_threshold
     if best.score >= threshold and best.score - runner_up >= s.answer_margin:
+        return Decision(best.entry_id, (), best.score)
+    # Two independent views (words and letter patterns) agreeing is confidence too.
+    if (
+        match.confirmed
+        and not match.foreign_words
+        and best.score >= s.confirmed_threshold
+        and match.out_of_scope < best.score + s.out_of_scope_margin + CONFIRMED_OOS_SLACK
+    ):
         return Decision(best.entry_id, (), best.score)
     if best.score >= max(threshold, s.clarify_threshold) or (
         best.score >= s.clarify_threshold and not match.foreign_words

@@ -77,6 +77,7 @@ class MatchSettings:
 
     answer_threshold: float
     strict_threshold: float
+    confirmed_threshold: float
     clarify_threshold: float
     answer_margin: float
     max_choices: int

@@ -11,6 +11,19 @@ from functools import lru_cache
 from wordfreq import zipf_frequency
 
 
+_ENDINGS = ("end", "ende", "tjes", "jes", "tje", "je", "en", "de", "te", "s", "e", "t")
+
+
+def _listed(word: str) -> bool:
+    return zipf_frequency(word, "nl", wordlist="small") > 0
+
+
 @lru_cache(maxsize=65536)
 def is_dutch_word(word: str) -> bool:
-    return zipf_frequency(word, "nl", wordlist="small") > 0
+    """In the list, or an inflection of a listed word ('gillend', 'woelen', 'krampjes')."""
+    if _listed(word):
+        return True
+    return any(
+        word.endswith(end) and len(word) - len(end) >= 3 and _listed(word[: -len(end)])
+        for end in _ENDINGS
+    )

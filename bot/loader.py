@@ -120,6 +120,7 @@ HELPLINE_FIELDS = {
 MATCHING_FIELDS = {
     "answer_threshold": Field(NUMBER),
     "strict_threshold": Field(NUMBER),
+    "confirmed_threshold": Field(NUMBER),
     "clarify_threshold": Field(NUMBER),
     "answer_margin": Field(NUMBER),
     "max_choices": Field(WHOLE),

@@ -17,6 +17,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from bot.analyzer import Analyzer, Term
+from bot.charprofile import CharProfiles
 from bot.knowledge import Knowledge
 from bot.text import split_sentences
 
@@ -28,6 +29,8 @@ ORDINARY_SHARE = 0.7  # an unknown word that is ordinary Dutch may be part of a 
 RARE_BONUS = 2
 BETA2 = 0.25  # F-beta with beta 0.5: explaining the message matters more than the phrasing
 MAX_SENTENCES = 20
+CONFIRM_AMONG = 5  # the letter view compares the word view's best few entries
+CONFIRM_MARGIN = 0.05
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,7 @@ class MatchResult:
     unknown_words: tuple[str, ...]
     foreign_words: tuple[str, ...]  # unknown and not ordinary Dutch, or known only off-topic
     has_content: bool
+    confirmed: bool = False  # the letter view agrees on the best entry
 
     @property
     def best(self) -> Candidate | None:
@@ -65,11 +69,22 @@ class Matcher:
         self.analyzer = analyzer or Analyzer(knowledge)
         self.out_of_scope_owner = len(knowledge.entries)
         owners: list[list[tuple[frozenset[str], bool]]] = []
-        for entry in knowledge.entries:
-            docs = [(self._stems(t), False) for t in (entry.question, *entry.phrasings)]
+        letter_documents: list[tuple[int, list[str]]] = []
+        for index, entry in enumerate(knowledge.entries):
+            docs = []
+            for text in (entry.question, *entry.phrasings):
+                words = self.analyzer.content_words(text)
+                letter_documents.append((index, words))
+                docs.append((self._stems_of(words), False))
             docs.append((self._stems(entry.answer), True))
             owners.append(docs)
-        owners.append([(self._stems(t), False) for t in knowledge.out_of_scope])
+        oos_docs = []
+        for text in knowledge.out_of_scope:
+            words = self.analyzer.content_words(text)
+            letter_documents.append((self.out_of_scope_owner, words))
+            oos_docs.append((self._stems_of(words), False))
+        owners.append(oos_docs)
+        self.letters = CharProfiles(letter_documents)
         frequency: dict[str, int] = defaultdict(int)
         for docs in owners:
             for stem in frozenset().union(*(d for d, _ in docs)):
@@ -86,6 +101,9 @@ class Matcher:
         # to the FAQ as unknown words.
         faq_stems = frozenset().union(*(d for docs in owners[:-1] for d, _ in docs))
         self.foreign = frozenset(s for s in frequency if s not in faq_stems)
+        # ...and those the out-of-scope questions use again and again are their topics.
+        self.foreign_topics = frozenset(s for s in self.foreign if uses[s] >= 2)
+
         self.docs: list[_Doc] = []
         index: dict[str, list[tuple[int, float]]] = defaultdict(list)
         for owner, docs in enumerate(owners):
@@ -110,8 +128,11 @@ class Matcher:
     def _stems(self, text: str) -> frozenset[str]:
         return frozenset(t.stem for t in self.analyzer.terms(text))
 
+    def _stems_of(self, words: list[str]) -> frozenset[str]:
+        return frozenset(t.stem for t in self.analyzer.terms_of(words))
+
     def weight(self, term: Term) -> float:
-        if term.ordinary:
+        if term.ordinary and not term.known:
             return self.settings.unknown_word_weight * ORDINARY_SHARE
         if not term.known or term.stem in self.foreign:
             return self.settings.unknown_word_weight
@@ -143,7 +164,8 @@ class Matcher:
                 scores[doc.owner] = score
 
     def match(self, message: str) -> MatchResult:
-        whole = self.analyzer.terms(message)
+        words = self.analyzer.content_words(message)
+        whole = self.analyzer.terms_of(words)
         scores: dict[int, float] = {}
         self._score(whole, scores)
         for part in self._questions(message):
@@ -155,10 +177,27 @@ class Matcher:
         unknown = tuple(dict.fromkeys(t.stem for t in whole if not t.known))
         foreign = tuple(
             dict.fromkeys(
-                t.stem for t in whole if (not t.known and not t.ordinary) or t.stem in self.foreign
+                t.stem
+                for t in whole
+                if not t.ordinary and (not t.known or t.stem in self.foreign_topics)
             )
         )
-        return MatchResult(candidates, round(out_of_scope, 4), unknown, foreign, bool(whole))
+        confirmed = self._confirmed(words, [i for i, _ in ranked[:CONFIRM_AMONG]])
+        return MatchResult(
+            candidates, round(out_of_scope, 4), unknown, foreign, bool(whole), confirmed
+        )
+
+    def _confirmed(self, words: list[str], best_first: list[int]) -> bool:
+        """Does the letter view pick the same entry among the best few, and prefer it to
+        the out-of-scope questions?"""
+        if not best_first:
+            return False
+        similar = self.letters.similarities(words, [*best_first, self.out_of_scope_owner])
+        best = best_first[0]
+        letter_best = max(best_first, key=lambda i: similar[i])
+        return letter_best == best and similar[best] > similar[self.out_of_scope_owner] + (
+            CONFIRM_MARGIN
+        )
 
     def _questions(self, message: str) -> list[list[Term]]:
         """In a message of several sentences, the ones that ask something, scored alone.

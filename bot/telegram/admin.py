@@ -13,6 +13,7 @@ from telegram.ext import Application
 from bot.holder import HelpdeskHolder, ReloadOutcome
 from bot.report import build_report
 from bot.telegram.handlers import Context, desk, holder, send_html
+from bot.telegram.render import MAX_MESSAGE_CHARS, split_message
 
 log = logging.getLogger(__name__)
 MAX_ERRORS_SHOWN = 10
@@ -61,7 +62,10 @@ async def stats_command(update: Update, context: Context) -> None:
         return
     report = await asyncio.to_thread(build_report, store)
     questions = {e.id: e.question for e in desk(context).knowledge.entries}
-    await send_html(message, f"<pre>{escape(report.text(questions), quote=False)}</pre>")
+    # Split the text first and wrap every part: a <pre> cut in two is refused by Telegram.
+    room = MAX_MESSAGE_CHARS - len("<pre></pre>")
+    for part in split_message(escape(report.text(questions), quote=False), room):
+        await send_html(message, f"<pre>{part}</pre>")
 
 
 async def tell_admins(application: Application, text: str) -> None:

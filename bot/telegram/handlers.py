@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from html import escape
 
-from telegram import Message, Update
+from telegram import CallbackQuery, MaybeInaccessibleMessage, Message, Update
 from telegram.constants import ChatAction, ChatType, ParseMode
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
@@ -62,20 +62,28 @@ async def in_background(context: Context, call: Callable[..., object], *args: ob
 
 
 async def send_html(
-    message: Message, html: str, keyboard: object | None = None, quote: bool = False
+    message: MaybeInaccessibleMessage,
+    html: str,
+    keyboard: object | None = None,
+    quote: bool = False,
 ) -> None:
+    """Send into the chat of ``message``; also for an old message Telegram no longer shows."""
     chunks = split_message(html)
     for i, chunk in enumerate(chunks):
-        last = i == len(chunks) - 1
-        await message.reply_text(
-            chunk,
-            parse_mode=ParseMode.HTML,
-            reply_markup=keyboard if last else None,
-            do_quote=quote and i == 0,
-        )
+        markup = keyboard if i == len(chunks) - 1 else None
+        if isinstance(message, Message):
+            await message.reply_text(
+                chunk, parse_mode=ParseMode.HTML, reply_markup=markup, do_quote=quote and i == 0
+            )
+        else:
+            await message.get_bot().send_message(
+                message.chat.id, chunk, parse_mode=ParseMode.HTML, reply_markup=markup
+            )
 
 
-async def send_reply(message: Message, reply: Reply, context: Context, quote: bool = False) -> None:
+async def send_reply(
+    message: MaybeInaccessibleMessage, reply: Reply, context: Context, quote: bool = False
+) -> None:
     await send_html(message, to_html(reply), reply_keyboard(reply, desk(context).composer), quote)
     moment = now(context)
     s = store(context)
@@ -198,17 +206,17 @@ async def on_button(update: Update, context: Context) -> None:
         return
     d = desk(context)
     kind, _, rest = (query.data or "").partition(":")
-    message = query.message if isinstance(query.message, Message) else None
+    message = query.message  # None, or only chat and id when Telegram no longer shows it
     if kind == FEEDBACK and rest.count(":") == 1:
         faq_id, useful = rest.split(":")
-        await query.answer(d.composer.message("feedback_thanks"))
+        await _answer_query(query, d.composer.message("feedback_thanks"))
         s = store(context)
         if s is not None and faq_id in d.knowledge.by_id:
             await in_background(context, s.record_feedback, faq_id, useful == "1", now(context))
-        if message is not None:
-            await _drop_feedback_row(query.message, context)
+        if isinstance(message, Message):
+            await _drop_feedback_row(message, context)
         return
-    await query.answer()
+    await _answer_query(query)
     if message is None:
         return
     if kind == ANSWER:
@@ -230,11 +238,23 @@ async def on_button(update: Update, context: Context) -> None:
     await send_html(message, escape(d.composer.message("unknown_button"), quote=False))
 
 
-async def _edit_or_send(message: Message, html: str, keyboard: object) -> None:
+async def _answer_query(query: CallbackQuery, text: str | None = None) -> None:
+    """Stop the button's spinner. A press handled late (after a restart, say) can no longer
+    be answered; the user should still get what the button promised."""
     try:
-        await message.edit_text(html, parse_mode=ParseMode.HTML, reply_markup=keyboard)
-    except BadRequest:
-        await send_html(message, html, keyboard)
+        await query.answer(text)
+    except BadRequest as exc:
+        log.info("Could not answer a button press (%s); handling it anyway.", exc)
+
+
+async def _edit_or_send(message: MaybeInaccessibleMessage, html: str, keyboard: object) -> None:
+    if isinstance(message, Message):
+        try:
+            await message.edit_text(html, parse_mode=ParseMode.HTML, reply_markup=keyboard)
+            return
+        except BadRequest:
+            pass  # too old to edit, or unchanged: send it anew
+    await send_html(message, html, keyboard)
 
 
 async def _drop_feedback_row(message: Message, context: Context) -> None:
