@@ -114,9 +114,9 @@ class Analyzer:
             head, rest = word[:cut], word[cut:]
             if head in self.vocabulary:
                 for linker in _LINKERS:
-                    if rest.startswith(linker) and self.is_known(rest[len(linker) :]):
-                        if len(rest) - len(linker) >= 4:
-                            return head, rest[len(linker) :]
+                    part = rest[len(linker) :]
+                    if rest.startswith(linker) and len(part) >= 4 and self.is_known(part):
+                        return head, part
         return None
 
     @staticmethod

@@ -14,7 +14,6 @@ from bot.replies import Composer, Reply
 from bot.smalltalk import SmalltalkDetector
 from bot.urgent import UrgencyDetector
 
-
 CONFIRMED_OOS_SLACK = 0.1
 
 

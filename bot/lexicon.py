@@ -10,7 +10,6 @@ from functools import lru_cache
 
 from wordfreq import zipf_frequency
 
-
 _ENDINGS = ("end", "ende", "tjes", "jes", "tje", "je", "en", "de", "te", "s", "e", "t")
 
 

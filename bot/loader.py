@@ -227,7 +227,8 @@ class _Reader:
                 file,
                 matching.line_of("answer_threshold"),
                 "De drempels kloppen niet met elkaar.",
-                "Zorg dat 0 < answer_threshold ≤ strict_threshold ≤ 1 en 0 < clarify_threshold ≤ 1.",
+                "Zorg dat 0 < answer_threshold ≤ strict_threshold ≤ 1 "
+                "en 0 < clarify_threshold ≤ 1.",
             )
             return None, review
         return settings, review

@@ -252,8 +252,10 @@ async def _edit_or_send(message: MaybeInaccessibleMessage, html: str, keyboard: 
         try:
             await message.edit_text(html, parse_mode=ParseMode.HTML, reply_markup=keyboard)
             return
-        except BadRequest:
-            pass  # too old to edit, or unchanged: send it anew
+        except BadRequest as exc:
+            if "not modified" in str(exc).lower():
+                return  # a double tap: the message shows this already
+            # too old to edit: send it anew
     await send_html(message, html, keyboard)
 
 
