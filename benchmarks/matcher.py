@@ -138,8 +138,10 @@ def main() -> int:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
     print()
-    print(f"{'knowledge':<22}{'phrasings':>10}{'load ms':>9}{'p50 ms':>9}{'p99 ms':>9}"
-          f"{'base p50':>10}{'base p99':>10}{'p99/base':>10}")
+    print(
+        f"{'knowledge':<22}{'phrasings':>10}{'load ms':>9}{'p50 ms':>9}{'p99 ms':>9}"
+        f"{'base p50':>10}{'base p99':>10}{'p99/base':>10}"
+    )
     for name, m in (("article FAQ", article), (f"generated {args.phrasings}", big)):
         print(
             f"{name:<22}{m['phrasings']:>10}{m['load_ms']:>9.1f}{m['p50_ms']:>9.3f}"
@@ -154,8 +156,10 @@ def main() -> int:
     baseline = baseline_responder(*article["_phrasings"])
     for part in PARTS:
         for name, responder in (
-            ("matcher ", lambda t: (lambda r: (r.outcome.value, r.faq_id))(
-                helpdesk.respond(t, NOW))),
+            (
+                "matcher ",
+                lambda t: (lambda r: (r.outcome.value, r.faq_id))(helpdesk.respond(t, NOW)),
+            ),
             ("baseline", baseline),
         ):
             print(f"{part:<8} {name}: {evaluate(cases[part], responder).summary()}")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import importlib
 import json
 import os
 import sys
@@ -20,11 +19,14 @@ from pathlib import Path
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
+from bot.checks import extra_checks
 from bot.config import Config, load_config
 from bot.core import Helpdesk, KnowledgeError, load_helpdesk
 from bot.loader import DEFAULT_KNOWLEDGE_DIR, LoadResult, load_knowledge
-from bot.problems import Problem, Severity
+from bot.problems import Severity
 from bot.replies import Reply
+from bot.report import add_arguments as add_report_arguments
+from bot.report import main as report_main
 
 TOKEN_VARIABLE = "TELEGRAM_BOT_TOKEN"
 
@@ -105,7 +107,10 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="toon de instellingen (geheimen verborgen) en wat eraan schort; start de bot niet",
     )
-    sub.add_parser("report", parents=[knowledge], help="overzichten van vragen zonder antwoord")
+    report_parser = sub.add_parser(
+        "report", parents=[knowledge], help="overzichten van vragen zonder antwoord"
+    )
+    add_report_arguments(report_parser)
     health = sub.add_parser(
         "health", help="is de draaiende bot gezond? (kijkt naar het bestand HEARTBEAT_FILE)"
     )
@@ -236,22 +241,6 @@ def cmd_ask(args: argparse.Namespace) -> int:
 # -- check --------------------------------------------------------------------------------
 
 
-def extra_checks(result: LoadResult) -> list[Problem]:
-    """More checks from bot/checks.py when that module exists; none otherwise.
-
-    ``extra_checks(result)`` there receives every LoadResult, also one whose knowledge is
-    None because of errors.
-    """
-    try:
-        checks = importlib.import_module("bot.checks")
-    except ModuleNotFoundError as error:
-        if error.name in ("bot.checks", "bot"):
-            return []
-        raise
-    function = getattr(checks, "extra_checks", None)
-    return list(function(result)) if function is not None else []
-
-
 def _plural(count: int, one: str, many: str) -> str:
     return f"{count} {one if count == 1 else many}"
 
@@ -334,15 +323,7 @@ def check_config(knowledge: Path | None) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    try:
-        report = importlib.import_module("bot.report")
-    except ModuleNotFoundError as error:
-        if error.name not in ("bot.report", "bot"):
-            raise
-        print("Overzichten komen er zodra de databasemodule klaar is; die is er nog niet.")
-        return 0
-    result = report.main(args)
-    return result if isinstance(result, int) else 0
+    return report_main(args)
 
 
 # -- health -------------------------------------------------------------------------------

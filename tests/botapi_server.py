@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import copy
 import datetime as dtm
 import itertools
@@ -168,6 +169,23 @@ class ApiError(Exception):
 
 class _GoneOffline(Exception):
     """Raised when an outage starts while a request is in flight."""
+
+
+class _ClientGone(Exception):
+    """The client hung up (e.g. PTB cancelled a long poll); nobody reads the answer."""
+
+
+_CURRENT_REQUEST: contextvars.ContextVar[web.Request | None] = contextvars.ContextVar(
+    "botapi_current_request", default=None
+)
+
+
+def _client_gone() -> bool:
+    request = _CURRENT_REQUEST.get()
+    if request is None:
+        return False
+    transport = request.transport
+    return transport is None or transport.is_closing()
 
 
 class _Described(NamedTuple):
@@ -1247,7 +1265,11 @@ class BotApiTestServer:
         count: int = 1,
         timeout: float = 5.0,
     ) -> list[RecordedCall]:
-        """Wait until ``count`` recorded calls match; returns the matching calls."""
+        """Wait until ``count`` recorded calls match; returns the matching calls.
+
+        A string matches the method name (case-insensitively); a callable receives each
+        RecordedCall. Raises TimeoutError describing what was seen instead.
+        """
         if isinstance(predicate_or_method, str):
             wanted = predicate_or_method.lower()
             label = predicate_or_method
@@ -1674,6 +1696,7 @@ class BotApiTestServer:
         return self._json_error(ApiError(404, "Not Found"))
 
     async def _handle_api(self, request: web.Request) -> web.StreamResponse:
+        _CURRENT_REQUEST.set(request)  # connections are reused; always point at this one
         token = request.match_info["token"]
         name = request.match_info["method"]
         if self._offline:
@@ -1713,8 +1736,11 @@ class BotApiTestServer:
                 result = await result
         except _GoneOffline:
             return self._offline_response(request, method, params)
+        except _ClientGone:
+            return web.Response(status=499)  # nobody is listening any more
         except ApiError as error:
-            self._record_failure(method, params, error.error_code, error.description)
+            if not _client_gone():
+                self._record_failure(method, params, error.error_code, error.description)
             self._notify()
             return self._json_error(error)
         self._notify()
@@ -2293,14 +2319,16 @@ class BotApiTestServer:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while not self._updates and not self._closing and not self._offline:
-            if generation != self._poll_generation or self._webhook["url"]:
+            if generation != self._poll_generation or self._webhook["url"] or _client_gone():
                 break
             remaining = deadline - loop.time()
             if remaining <= 0:
                 break
             event = self._changed
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(event.wait(), remaining)
+            with contextlib.suppress(TimeoutError):  # re-check a departed client twice a second
+                await asyncio.wait_for(event.wait(), min(remaining, 0.5))
+        if _client_gone():
+            raise _ClientGone
         if self._offline:
             raise _GoneOffline
         if generation != self._poll_generation:

@@ -48,8 +48,21 @@ from tests.botapi_server import (
 )
 
 KEYBOARD = InlineKeyboardMarkup(
-    [[InlineKeyboardButton("Ja", callback_data="yes"), InlineKeyboardButton("Nee", callback_data="no")]]
+    [
+        [
+            InlineKeyboardButton("Ja", callback_data="yes"),
+            InlineKeyboardButton("Nee", callback_data="no"),
+        ]
+    ]
 )
+
+
+def _seconds(obj: object, attribute: str) -> float:
+    """Read a PTB duration whether it is still an int or already a timedelta."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        value = getattr(obj, attribute)
+    return value.total_seconds() if isinstance(value, dtm.timedelta) else value
 
 
 @pytest.fixture
@@ -60,7 +73,9 @@ async def server():
 
 @pytest.fixture
 async def bot(server):
-    async with Bot(DEFAULT_TOKEN, base_url=server.base_url, base_file_url=server.base_file_url) as b:
+    async with Bot(
+        DEFAULT_TOKEN, base_url=server.base_url, base_file_url=server.base_file_url
+    ) as b:
         yield b
 
 
@@ -87,14 +102,12 @@ async def test_unknown_token_is_unauthorized(server):
     wrong = Bot(other, base_url=server.base_url)
     with pytest.raises(InvalidToken):
         await wrong.initialize()
-    async with aiohttp.ClientSession() as http:
-        async with http.get(f"{server.base_url}{other}/getMe") as resp:
-            assert resp.status == 401
-            assert await resp.json() == {
-                "ok": False,
-                "error_code": 401,
-                "description": "Unauthorized",
-            }
+    async with (
+        aiohttp.ClientSession() as http,
+        http.get(f"{server.base_url}{other}/getMe") as resp,
+    ):
+        assert resp.status == 401
+        assert await resp.json() == {"ok": False, "error_code": 401, "description": "Unauthorized"}
 
 
 async def test_raw_protocol_methods_params_and_404(server, user_chat):
@@ -102,7 +115,9 @@ async def test_raw_protocol_methods_params_and_404(server, user_chat):
     url = f"{server.base_url}{DEFAULT_TOKEN}"
     markup = {"inline_keyboard": [[{"text": "Ja", "callback_data": "yes"}]]}
     async with aiohttp.ClientSession() as http:
-        async with http.post(f"{url}/SENDMESSAGE", json={"chat_id": user_chat, "text": "a", "reply_markup": markup}) as resp:
+        async with http.post(
+            f"{url}/SENDMESSAGE", json={"chat_id": user_chat, "text": "a", "reply_markup": markup}
+        ) as resp:
             body = await resp.json()
             assert resp.status == 200 and body["ok"] is True
             assert body["result"]["reply_markup"] == markup
@@ -110,7 +125,9 @@ async def test_raw_protocol_methods_params_and_404(server, user_chat):
         form = {"chat_id": str(user_chat), "text": "b", "reply_markup": '{"inline_keyboard": []}'}
         async with http.post(f"{url}/sendmessage", data=form) as resp:
             assert (await resp.json())["result"]["text"] == "b"
-        async with http.get(f"{url}/sendMessage", params={"chat_id": user_chat, "text": "c"}) as resp:
+        async with http.get(
+            f"{url}/sendMessage", params={"chat_id": user_chat, "text": "c"}
+        ) as resp:
             assert (await resp.json())["result"]["message_id"] == 4
         async with http.post(f"{url}/sendMessagez", json={}) as resp:
             assert resp.status == 404
@@ -120,7 +137,9 @@ async def test_raw_protocol_methods_params_and_404(server, user_chat):
 
 
 async def test_send_message_round_trip_with_inline_keyboard(server, bot, user_chat):
-    sent = await bot.send_message(user_chat, "Kies <b>iets</b>", parse_mode="HTML", reply_markup=KEYBOARD)
+    sent = await bot.send_message(
+        user_chat, "Kies <b>iets</b>", parse_mode="HTML", reply_markup=KEYBOARD
+    )
     assert isinstance(sent, Message)
     assert sent.text == "Kies iets"
     assert sent.entities[0].type == "bold"
@@ -133,11 +152,11 @@ async def test_send_message_round_trip_with_inline_keyboard(server, bot, user_ch
 
 
 async def test_send_message_errors_look_like_telegram(bot, user_chat):
-    with pytest.raises(BadRequest, match="(?i)chat not found"):
+    with pytest.raises(BadRequest, match=r"(?i)chat not found"):
         await bot.send_message(987654321, "hoi")
-    with pytest.raises(BadRequest, match="(?i)message text is empty"):
+    with pytest.raises(BadRequest, match=r"(?i)message text is empty"):
         await bot.send_message(user_chat, "")
-    with pytest.raises(BadRequest, match="(?i)message is too long"):
+    with pytest.raises(BadRequest, match=r"(?i)message is too long"):
         await bot.send_message(user_chat, "x" * 4097)
     too_long_data = InlineKeyboardMarkup([[InlineKeyboardButton("x", callback_data="d" * 65)]])
     with pytest.raises(BadRequest, match="Button_data_invalid"):
@@ -154,6 +173,7 @@ async def test_send_message_errors_look_like_telegram(bot, user_chat):
         ("1 < 2", 'Unsupported start tag "" at byte offset 2'),
         ("R&D", "Unescaped '&'"),
     ],
+    ids=["unclosed", "unsupported-tag", "unmatched", "stray-lt", "stray-amp"],
 )
 async def test_bad_html_is_refused_with_400(server, bot, user_chat, html, fragment):
     with pytest.raises(BadRequest, match="Can't parse entities") as excinfo:
@@ -173,9 +193,11 @@ async def test_good_html_and_markdown_v2_give_entities(bot, user_chat):
     types = [(e.type, e.offset, e.length) for e in sent.entities]
     assert types == [("bold", 0, 3), ("text_link", 6, 4), ("italic", 14, 1)]  # UTF-16 offsets
     assert sent.entities[1].url == "https://rls.nl/"
-    with pytest.raises(BadRequest, match="Character '.' is reserved"):
+    with pytest.raises(BadRequest, match=r"(?i)character '\.' is reserved"):
         await bot.send_message(user_chat, "Klaar.", parse_mode="MarkdownV2")
-    assert (await bot.send_message(user_chat, "*Klaar*\\.", parse_mode="MarkdownV2")).text == "Klaar."
+    assert (
+        await bot.send_message(user_chat, "*Klaar*\\.", parse_mode="MarkdownV2")
+    ).text == "Klaar."
 
 
 async def test_get_updates_long_poll_and_offset(server, bot):
@@ -228,9 +250,10 @@ async def test_application_echo_handler_answers(server):
             await application.updater.stop()
             await application.stop()
     assert reply["text"] == "Echo: Helpt magnesium?"
-    assert reply["reply_to_message"]["message_id"] == asked["message_id"]
+    assert reply["chat"]["id"] == asked["chat"]["id"] == DEFAULT_USER_ID
     assert server.calls_of("deleteWebhook")  # PTB's bootstrap ran against the fake
     assert server.pending_updates == []
+    assert server.failures == []  # the long poll PTB cancelled on stop is not an error
 
 
 async def test_callback_query_round_trip(server, bot, user_chat):
@@ -239,7 +262,7 @@ async def test_callback_query_round_trip(server, bot, user_chat):
         server.user_presses_button(sent.to_dict(), "maybe")
     query = server.user_presses_button(server.last_sent_message(user_chat), "yes")
     assert query["chat_instance"] and query["message"]["message_id"] == sent.message_id
-    (update,) = await bot.get_updates(timeout=1)
+    *_, update = await bot.get_updates(timeout=1)  # after the user's "hallo"
     assert update.callback_query.data == "yes"
     assert update.callback_query.from_user.id == DEFAULT_USER_ID
     assert update.callback_query.message.reply_markup == KEYBOARD
@@ -278,7 +301,9 @@ async def test_edit_delete_and_chat_action(server, bot, user_chat):
     sent = await bot.send_message(user_chat, "eerst", reply_markup=KEYBOARD)
     with pytest.raises(BadRequest, match="Message is not modified"):
         await bot.edit_message_text("eerst", user_chat, sent.message_id, reply_markup=KEYBOARD)
-    edited = await bot.edit_message_text("daarna", user_chat, sent.message_id, reply_markup=KEYBOARD)
+    edited = await bot.edit_message_text(
+        "daarna", user_chat, sent.message_id, reply_markup=KEYBOARD
+    )
     assert edited.text == "daarna" and edited.edit_date is not None
     bare = await bot.edit_message_reply_markup(user_chat, sent.message_id)
     assert bare.reply_markup is None
@@ -306,13 +331,10 @@ async def test_bot_commands_round_trip(server, bot):
 
 async def test_retry_after_surfaces_as_retry_after(server, bot, user_chat):
     server.fail_next("sendMessage", error_code=429, retry_after=3)
-    with pytest.raises(RetryAfter) as excinfo:
+    with warnings.catch_warnings(), pytest.raises(RetryAfter) as excinfo:
+        warnings.simplefilter("ignore")  # PTB's int -> timedelta deprecation notice
         await bot.send_message(user_chat, "hoi")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        retry_after = excinfo.value.retry_after
-    seconds = retry_after.total_seconds() if isinstance(retry_after, dtm.timedelta) else retry_after
-    assert seconds == 3
+    assert _seconds(excinfo.value, "retry_after") == 3
     assert server.failures[-1].error_code == 429
     assert (await bot.send_message(user_chat, "hoi")).text == "hoi"  # only the next call fails
 
@@ -338,7 +360,8 @@ async def test_going_offline_ends_a_running_long_poll(server, bot):
 async def test_second_poller_terminates_the_first_with_conflict(server, bot):
     first = asyncio.create_task(bot.get_updates(timeout=5))
     await server.wait_for("getUpdates", timeout=2)
-    assert await bot.get_updates(timeout=0) == ()
+    async with Bot(DEFAULT_TOKEN, base_url=server.base_url) as second_instance:
+        assert await second_instance.get_updates(timeout=0) == ()
     with pytest.raises(Conflict, match="terminated by other getUpdates"):
         await asyncio.wait_for(first, timeout=2)
 
@@ -381,7 +404,7 @@ async def test_user_media_and_file_download(server, bot):
     updates = await bot.get_updates(timeout=1)
     assert updates[0].message.photo[-1].width == 800
     assert updates[1].message.location.latitude == pytest.approx(52.0907)
-    assert updates[2].message.voice.duration in (7, dtm.timedelta(seconds=7))
+    assert _seconds(updates[2].message.voice, "duration") == 7
     file = await bot.get_file(photo["photo"][-1]["file_id"])
     assert bytes(await file.download_as_bytearray()) == b"\x89PNG-fake"
 
@@ -398,7 +421,9 @@ async def test_webhook_setup_conflict_and_delivery(server, bot):
     received: list[tuple[str | None, dict]] = []
 
     async def hook(request: web.Request) -> web.Response:
-        received.append((request.headers.get("X-Telegram-Bot-Api-Secret-Token"), await request.json()))
+        received.append(
+            (request.headers.get("X-Telegram-Bot-Api-Secret-Token"), await request.json())
+        )
         return web.Response()
 
     app = web.Application()
@@ -409,7 +434,7 @@ async def test_webhook_setup_conflict_and_delivery(server, bot):
     await site.start()
     local_url = f"http://127.0.0.1:{runner.addresses[0][1]}/hook"
     try:
-        with pytest.raises(BadRequest, match="HTTPS URL must be provided"):
+        with pytest.raises(BadRequest, match=r"(?i)https url must be provided"):
             await bot.set_webhook("http://example.org/hook")
         assert await bot.set_webhook("https://example.org/hook", secret_token="s3cret") is True
         info = await bot.get_webhook_info()
@@ -420,7 +445,12 @@ async def test_webhook_setup_conflict_and_delivery(server, bot):
         assert await server.flush_to_webhook(local_url) == [200]
         assert received[0][0] == "s3cret"
         assert received[0][1]["message"]["text"] == "via webhook"
-        assert await server.deliver_to_webhook(local_url, {"message": received[0][1]["message"]}, secret_token="") == 200
+        assert (
+            await server.deliver_to_webhook(
+                local_url, {"message": received[0][1]["message"]}, secret_token=""
+            )
+            == 200
+        )
         assert received[1][0] is None and received[1][1]["update_id"] > received[0][1]["update_id"]
         assert await bot.delete_webhook() is True
         assert await bot.get_updates(timeout=0) == ()
