@@ -73,6 +73,7 @@ class Analyzer:
         for variant, canonical in self.synonyms.items():
             counts.update(variant.split())
             counts.update(canonical.split())
+        self._typos_in_knowledge(counts)
         self.vocabulary = frozenset(counts)
         self._learn_compound_parts(counts)
         # Most frequent first, so a typo close to two words is repaired to the common one.
@@ -85,6 +86,24 @@ class Analyzer:
         self.compound_parts = {
             w: parts for w in self.vocabulary if (parts := self._known_parts(w)) is not None
         }
+
+    def _typos_in_knowledge(self, counts: Counter[str]) -> None:
+        """Phrasings may hold typos on purpose ('magnesuim'): those are not words of their
+        own but the common word they resemble, so they are taken out of the vocabulary and
+        repaired like a user's typo."""
+        common = [w for w, c in counts.most_common() if c >= 3 and len(w) >= _MIN_REPAIR_LENGTH]
+        for word, count in list(counts.items()):
+            if len(word) < _MIN_REPAIR_LENGTH or is_dutch_word(word):
+                continue
+            near = [
+                w
+                for w, _, _ in process.extract(
+                    word, common, scorer=OSA.distance, score_cutoff=1, limit=3
+                )
+                if w != word
+            ]
+            if near and counts[near[0]] >= 10 * count:
+                del counts[word]
 
     def _learn_compound_parts(self, counts: Counter[str]) -> None:
         """'magnesiumcitraat' in the knowledge teaches that 'citraat' is a known word too."""

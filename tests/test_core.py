@@ -1,0 +1,124 @@
+"""The core on its own: each outcome, and the steps that make Dutch messages comparable."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.core import Helpdesk, load_helpdesk
+from bot.replies import Outcome
+from bot.text import normalise
+
+NOON = datetime(2026, 11, 25, 11, tzinfo=UTC)  # a Wednesday, 12:00 in Amsterdam
+
+
+@pytest.fixture(scope="module")
+def desk() -> Helpdesk:
+    return load_helpdesk()
+
+
+def test_normalise_folds_case_accents_emoji_and_spaces() -> None:
+    assert normalise("  Cafeïne!!  🙂 en   MAGNESIUM?? ") == "cafeine en magnesium"
+    assert normalise("300mg") == "300 mg"
+    assert normalise("heeeeelp") == "heelp"
+
+
+def test_a_clear_question_gets_its_answer_with_source_and_related(desk: Helpdesk) -> None:
+    reply = desk.respond("hoeveel magnesium heb ik per dag nodig", NOON)
+    assert reply.outcome is Outcome.ANSWER
+    assert reply.faq_id == "dagelijkse-hoeveelheid"
+    assert "300-350 mg" in reply.text and "250-300 mg" in reply.text
+    assert "Bron:" in reply.text
+    assert reply.suggestions, "related questions are offered"
+
+
+def test_typos_missing_accents_and_synonyms_reach_the_same_entry(desk: Helpdesk) -> None:
+    for message in (
+        "helpt magnesuim tegen rusteloze benen",
+        "werkt magnesium bij restless legs?",
+        "helpen magnesium tabletten tegen onrustige benen",
+    ):
+        reply = desk.respond(message, NOON)
+        assert (reply.outcome, reply.faq_id) == (Outcome.ANSWER, "helpt-magnesium-tegen-rls"), (
+            message
+        )
+
+
+def test_compounds_are_split_like_the_knowledge(desk: Helpdesk) -> None:
+    words = desk.analyzer.surface_words("magnesiumcarbonaat")
+    assert "magnesium" in words and "carbonaat" in words
+
+
+def test_ordinary_words_are_not_repaired_into_knowledge_words(desk: Helpdesk) -> None:
+    assert desk.analyzer.surface_words("zwager") == ["zwager"]
+    assert desk.analyzer.surface_words("magnesuim") == ["magnesium"]
+
+
+def test_mag_is_magnesium_unless_a_person_stands_beside_it(desk: Helpdesk) -> None:
+    assert "magnesium" in desk.analyzer.content_words("werkt mag bij rls")
+    assert "magnesium" not in desk.analyzer.content_words("mag ik dat")
+
+
+def test_a_near_miss_is_referred_not_answered(desk: Helpdesk) -> None:
+    for message in ("helpt magnesium bij hoofdpijn?", "mag ik ropinirol en magnesium samen"):
+        reply = desk.respond(message, NOON)
+        assert reply.outcome is Outcome.REFERRAL, message
+        assert "0900-7574636" in reply.text
+        assert "vanavond om 19:00" in reply.text
+
+
+def test_an_empty_or_meaningless_message_asks_to_rephrase(desk: Helpdesk) -> None:
+    for message in ("", "   ", "???", "👍👍"):
+        reply = desk.respond(message, NOON)
+        assert reply.outcome in (Outcome.REFERRAL, Outcome.SMALLTALK), message
+        assert reply.text.strip()
+
+
+def test_urgent_comes_before_anything_else(desk: Helpdesk) -> None:
+    reply = desk.respond("hoeveel magnesium per dag? ik wil er eigenlijk niet meer zijn", NOON)
+    assert reply.outcome is Outcome.URGENT
+    assert "112" in reply.text and "0800-0113" in reply.text and "huisarts" in reply.text
+
+
+def test_smalltalk(desk: Helpdesk) -> None:
+    for message in ("hoi", "dank je wel!", "ben je een robot?", "wie ben jij"):
+        assert desk.respond(message, NOON).outcome is Outcome.SMALLTALK, message
+    assert "Stichting Restless Legs" in desk.respond("wie ben jij", NOON).text
+
+
+def test_clarify_offers_at_most_three_choices(desk: Helpdesk) -> None:
+    found = None
+    for message in (
+        "hoe kan het dat ik een magnesiumtekort heb",
+        "magnesium tekort",
+        "magnesium pillen",
+    ):
+        reply = desk.respond(message, NOON)
+        if reply.outcome is Outcome.CLARIFY:
+            found = reply
+            break
+    assert found is not None, "one of these short, open messages should get choices"
+    assert 2 <= len(found.suggestions) <= desk.knowledge.settings.max_choices
+    assert len({s.faq_id for s in found.suggestions}) == len(found.suggestions)
+
+
+def test_a_chosen_suggestion_gives_that_answer(desk: Helpdesk) -> None:
+    reply = desk.answer_for("lid-worden", NOON)
+    assert reply is not None and reply.faq_id == "lid-worden"
+    assert "€ 25" in reply.text and "De Nachtwacht" in reply.text
+    assert desk.answer_for("bestaat-niet", NOON) is None
+
+
+def test_contact_answer_fills_in_the_helpline_and_its_state(desk: Helpdesk) -> None:
+    reply = desk.answer_for("contact-stichting", NOON)
+    assert reply is not None
+    assert "ervaringsdeskundige@stichting-restless-legs.nl" in reply.text
+    assert "0900-7574636" in reply.text and "{" not in reply.text
+
+
+def test_every_answer_keeps_the_doctor_line_where_the_entry_asks_for_it(desk: Helpdesk) -> None:
+    line = desk.composer.message("doctor_advice")
+    for entry in desk.knowledge.entries:
+        reply = desk.answer_for(entry.id, NOON)
+        assert (line in reply.text) == entry.doctor_advice, entry.id
