@@ -45,6 +45,7 @@ def extra_checks(
         *confusable_problems(knowledge, helpdesk.analyzer),
         *entry_problems(knowledge, result.review, today or date.today()),
         *example_problems(helpdesk, now or datetime.now(UTC)),
+        *urgent_phrasing_problems(helpdesk),
     ]
     # Grouped per file and entry, so a volunteer can work through them top to bottom.
     return sorted(problems, key=lambda p: (p.file, p.line or 0))
@@ -218,4 +219,22 @@ def example_problems(helpdesk: Helpdesk, now: datetime) -> list[Problem]:
                 "Voeg bij 'phrasings' een formulering toe die op dit voorbeeld lijkt, of zet "
                 "het voorbeeld bij de vraag waar het echt bij hoort.",
             )
+    return out.items
+
+
+def urgent_phrasing_problems(helpdesk: Helpdesk) -> list[Problem]:
+    """A phrasing that reads as an emergency can never reach its entry: the urgent reply
+    always comes first. Usually the phrasing is better left out."""
+    out = ProblemList()
+    for entry in helpdesk.knowledge.entries:
+        for text in (entry.question, *entry.phrasings, *entry.examples):
+            pattern = helpdesk.urgency.find(text)
+            if pattern is not None:
+                out.warning(
+                    entry.file,
+                    entry.line,
+                    f"'{text}' bij '{entry.id}' leest de bot als noodgeval (patroon "
+                    f"'{pattern.text}'), dus die krijgt altijd het noodbericht.",
+                    "Haal deze formulering weg, of schrijf hem zonder woorden die op nood wijzen.",
+                )
     return out.items

@@ -8,6 +8,7 @@ in ``application.bot_data``. Options per test come from the ``bot_options`` mark
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import shutil
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ import pytest
 from telegram.ext import Application
 
 from bot.config import Config
-from bot.core import load_helpdesk
+from bot.core import Helpdesk, load_helpdesk
 from bot.holder import HelpdeskHolder
 from bot.loader import DEFAULT_KNOWLEDGE_DIR
 from bot.store import QuestionStore
@@ -58,6 +59,20 @@ def copy_knowledge(target: Path) -> Path:
     return target
 
 
+_HELPDESKS: dict[str, Helpdesk] = {}
+
+
+def helpdesk_for(folder: Path) -> Helpdesk:
+    """Load once per distinct content: a Helpdesk is immutable, so tests can share it."""
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*.y*ml")):
+        digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes())
+    key = digest.hexdigest()
+    if key not in _HELPDESKS:
+        _HELPDESKS[key] = load_helpdesk(folder)
+    return _HELPDESKS[key]
+
+
 @contextlib.asynccontextmanager
 async def bot_running(
     tmp_path: Path,
@@ -87,7 +102,7 @@ async def bot_running(
             reload_seconds=reload_seconds,
             log_messages=log_messages,
         )
-        holder = HelpdeskHolder(load_helpdesk(knowledge_dir), knowledge_dir)
+        holder = HelpdeskHolder(helpdesk_for(knowledge_dir), knowledge_dir)
         store = store or QuestionStore(config.database)
         clock = clock or Clock()
         application = build_application(config, holder, store, clock)

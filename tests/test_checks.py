@@ -437,3 +437,23 @@ def test_every_extra_problem_is_a_dutch_warning_with_a_place_and_a_hint(kdir: Pa
         assert problem.hint
         assert any(f"'{e.id}'" in problem.message for e in at[problem.line, problem.file])
     assert problems == sorted(problems, key=lambda p: (p.file, p.line))
+
+
+def test_a_phrasing_that_reads_as_an_emergency_is_reported(tmp_path: Path) -> None:
+    from bot.checks import urgent_phrasing_problems
+    from bot.core import Helpdesk
+    from bot.loader import DEFAULT_KNOWLEDGE_DIR, load_knowledge
+
+    copy = tmp_path / "knowledge"
+    shutil.copytree(DEFAULT_KNOWLEDGE_DIR, copy)
+    assert urgent_phrasing_problems(Helpdesk(load_knowledge(copy).knowledge)) == []
+    path = copy / "faq" / "tekort.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(
+        text.replace("    phrasings:\n", "    phrasings:\n      - overdosis magnesium\n", 1),
+        encoding="utf-8",
+    )
+    problems = urgent_phrasing_problems(Helpdesk(load_knowledge(copy).knowledge))
+    assert len(problems) == 1
+    assert "overdosis magnesium" in problems[0].message and "noodgeval" in problems[0].message
+    assert problems[0].file.endswith("tekort.yaml") and problems[0].line

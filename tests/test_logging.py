@@ -12,7 +12,7 @@ import logging
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -23,14 +23,13 @@ from tests.botapi_server import DEFAULT_TOKEN, BotApiTestServer
 from tests.conftest import ADMIN_ID, bot_running, press, say
 from tests.test_telegram_e2e import CLEAR, CLEAR_ID, OFF_TOPIC, URGENT
 
-ROOT = Path(__file__).resolve().parent.parent
 NAME = "Geheimnaam"
 USER_ID = 246_813_579
 USER_TEXTS = (CLEAR, OFF_TOPIC, URGENT, "boem, gaat het mis?", "dank je wel voor de hulp")
 
 
 @pytest.fixture
-def log_capture() -> Iterator[callable]:
+def log_capture() -> Iterator[Callable[..., io.StringIO]]:
     """Set up logging as ``run`` does, into a StringIO; every logger at DEBUG."""
     root = logging.getLogger()
     saved_handlers, saved_level = root.handlers[:], root.level

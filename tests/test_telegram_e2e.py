@@ -7,6 +7,7 @@ assertions look at what the server recorded, i.e. at what a Telegram user would 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import random
 import sqlite3
@@ -43,7 +44,7 @@ CLEAR_ID = "dagelijkse-hoeveelheid"
 OFF_TOPIC = "wat is de hoofdstad van frankrijk"
 URGENT = "ik wil er niet meer zijn"
 PHONE = "0900-7574636"
-CLARIFY_CANDIDATES = ("magnesium", "magnesium pillen", "welke magnesium", "magnesium tablet")
+CLARIFY_CANDIDATES = ("magnesium", "magnesium pillen", "welke magnesium", "waar magnesium")
 NOON = datetime(2025, 11, 25, 11, 0, tzinfo=UTC)  # 12:00 in Amsterdam: the line is closed
 
 
@@ -63,11 +64,18 @@ def db_path(application: Application) -> Path:
 
 
 def clarifying_message(application: Application) -> str | None:
-    """A message that gets a choice of questions with the knowledge in use, if any does."""
+    """A message that gets a choice of questions with the knowledge in use, if any does:
+    a few vague messages first, then single words and word pairs from the FAQ's questions."""
     d, moment = desk(application), now(application)
-    return next(
-        (t for t in CLARIFY_CANDIDATES if d.respond(t, moment).outcome is Outcome.CLARIFY), None
-    )
+
+    def candidates():
+        yield from CLARIFY_CANDIDATES
+        for entry in d.knowledge.entries:
+            words = entry.question.lower().strip("?").split()
+            yield from words
+            yield from (" ".join(pair) for pair in itertools.pairwise(words))
+
+    return next((t for t in candidates() if d.respond(t, moment).outcome is Outcome.CLARIFY), None)
 
 
 def keyboard(message: dict[str, Any]) -> list[list[tuple[str, str]]]:
