@@ -55,7 +55,8 @@ class HelpdeskHolder:
     def reload(self, force: bool = False) -> ReloadOutcome:
         """Load the folder again; blocking (run it in a thread from async code)."""
         seen = fingerprint(self.folder)
-        if not force and (seen == self._fingerprint or seen == self._refused):
+        changed = seen != self._fingerprint
+        if not force and (not changed or seen == self._refused):
             return ReloadOutcome(False, False)
         result: LoadResult = load_knowledge(self.folder)
         if result.knowledge is None:
@@ -64,9 +65,9 @@ class HelpdeskHolder:
                 "Knowledge change refused; still answering from the last good knowledge:\n%s",
                 "\n".join(str(p) for p in result.errors),
             )
-            return ReloadOutcome(True, False, result.problems)
+            return ReloadOutcome(changed, False, result.problems)
         self.current = Helpdesk(result.knowledge, self.retention_days)
         self._fingerprint = seen
         self._refused = None
         log.info("Knowledge reloaded: %d entries.", len(result.knowledge.entries))
-        return ReloadOutcome(True, True, result.problems)
+        return ReloadOutcome(changed, True, result.problems)
