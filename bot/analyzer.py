@@ -19,7 +19,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from bot.knowledge import Knowledge
-from bot.lexicon import is_dutch_word
+from bot.lexicon import commonness, is_dutch_word
 from bot.text import words
 
 _LINKERS = ("", "s", "e", "en")
@@ -41,6 +41,7 @@ class Term:
     stem: str
     known: bool
     ordinary: bool = False  # ordinary Dutch ('buurvrouw', 'kapot'), not a name or jargon
+    commonness: float = 0.0  # Zipf frequency in Dutch; 0 when not listed
 
 
 def _diminutive_base(word: str) -> str | None:
@@ -257,7 +258,8 @@ class Analyzer:
         result = []
         for token in content_words:
             stem = self.stem(token)
-            result.append(Term(stem, stem in self.known_stems, is_dutch_word(token)))
+            common = commonness(token)
+            result.append(Term(stem, stem in self.known_stems, common > 0, common))
         return result
 
     def stems(self, texts: Iterable[str]) -> set[str]:

@@ -19,16 +19,24 @@ from dataclasses import dataclass
 from bot.analyzer import Analyzer, Term
 from bot.charprofile import CharProfiles
 from bot.knowledge import Knowledge
-from bot.text import split_sentences
+from bot.text import normalise, split_sentences
 
 ANSWER_DISCOUNT = 0.6
 VOCABULARY_DISCOUNT = 0.8
 TYPICAL = 4.0
 RARE_USES = 8
-ORDINARY_SHARE = 0.7  # an unknown word that is ordinary Dutch may be part of a story
+FOREIGN_TOPIC_USES = 2  # an off-topic word used this often is a topic of its own
+COMMON_ZIPF = 6.0  # an unknown word this common in Dutch weighs least
+RARE_ZIPF = 3.0  # ...and one this rare (or rarer) weighs fully
+MIN_RARITY = 0.2
 RARE_BONUS = 2
 BETA2 = 0.25  # F-beta with beta 0.5: explaining the message matters more than the phrasing
 MAX_SENTENCES = 20
+# Words that point back to the sentence before: then the question is read together with it.
+REFERRING_WORDS = frozenset(
+    "daar dat dit het die deze daartegen daarvoor daarbij daarvan daarmee daardoor ervan "
+    "erbij ertegen ervoor hiervan hierover daarover hierdoor hiertegen it that this".split()
+)
 CONFIRM_AMONG = 5  # the letter view compares the word view's best few entries
 CONFIRM_MARGIN = 0.05
 
@@ -102,7 +110,7 @@ class Matcher:
         faq_stems = frozenset().union(*(d for docs in owners[:-1] for d, _ in docs))
         self.foreign = frozenset(s for s in frequency if s not in faq_stems)
         # ...and those the out-of-scope questions use again and again are their topics.
-        self.foreign_topics = frozenset(s for s in self.foreign if uses[s] >= 2)
+        self.foreign_topics = frozenset(s for s in self.foreign if uses[s] >= FOREIGN_TOPIC_USES)
 
         self.docs: list[_Doc] = []
         index: dict[str, list[tuple[int, float]]] = defaultdict(list)
@@ -132,11 +140,13 @@ class Matcher:
         return frozenset(t.stem for t in self.analyzer.terms_of(words))
 
     def weight(self, term: Term) -> float:
-        if term.ordinary and not term.known:
-            return self.settings.unknown_word_weight * ORDINARY_SHARE
-        if not term.known or term.stem in self.foreign:
-            return self.settings.unknown_word_weight
-        return self.weights.get(term.stem, self.settings.unknown_word_weight)
+        """Words of the FAQ weigh by how telling they are across entries; other words by
+        how rare they are in Dutch: a rare unknown word ('nierstenen', 'ropinirol') points
+        at another subject, a common one ('kort', 'gisteren') is part of the story."""
+        if term.known and term.stem not in self.foreign:
+            return self.weights.get(term.stem, self.settings.unknown_word_weight)
+        rarity = (COMMON_ZIPF - term.commonness) / (COMMON_ZIPF - RARE_ZIPF)
+        return self.settings.unknown_word_weight * min(1.0, max(MIN_RARITY, rarity))
 
     def _score(self, terms: list[Term], scores: dict[int, float]) -> None:
         """Raise ``scores[owner]`` to this piece of text's score where it is higher."""
@@ -212,10 +222,11 @@ class Matcher:
         asking = [i for i, (_, asks) in enumerate(pieces) if asks] or [len(pieces) - 1]
         result = []
         for i in asking[:MAX_SENTENCES]:
-            terms = self.analyzer.terms(pieces[i][0])
-            if sum(t.known for t in terms) < 3 and i > 0:
-                # "Ze wil magnesium proberen. Wat weten jullie?": the question needs the
-                # sentence before it.
+            text = pieces[i][0]
+            terms = self.analyzer.terms(text)
+            refers_back = bool(REFERRING_WORDS & set(normalise(text).split()))
+            if i > 0 and (refers_back or sum(t.known for t in terms) < 3):
+                # "Ik ben zo moe. Helpt magnesium daar tegen?": 'daar' is the sentence before.
                 terms = self.analyzer.terms(pieces[i - 1][0]) + terms
             if sum(t.known for t in terms) >= 2:
                 result.append(terms)

@@ -5,13 +5,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from html import escape
 
+import httpx
+
 from telegram import CallbackQuery, MaybeInaccessibleMessage, Message, Update
 from telegram.constants import ChatAction, ChatType, ParseMode
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest, NetworkError, TelegramError, TimedOut
 from telegram.ext import ContextTypes
 
 from bot.core import Helpdesk
@@ -33,6 +35,8 @@ from bot.telegram.render import (
 log = logging.getLogger(__name__)
 Context = ContextTypes.DEFAULT_TYPE
 STORED_OUTCOMES = (Outcome.REFERRAL, Outcome.CLARIFY)
+# Pauses before sending a reply again when Telegram could not be reached: half a minute.
+SEND_RETRY_DELAYS = (1.0, 2.0, 4.0, 8.0, 15.0)
 
 
 # -- what every handler needs ---------------------------------------------------------------
@@ -72,13 +76,42 @@ async def send_html(
     for i, chunk in enumerate(chunks):
         markup = keyboard if i == len(chunks) - 1 else None
         if isinstance(message, Message):
-            await message.reply_text(
-                chunk, parse_mode=ParseMode.HTML, reply_markup=markup, do_quote=quote and i == 0
+            send = lambda c=chunk, m=markup, q=quote and i == 0: message.reply_text(  # noqa: E731
+                c, parse_mode=ParseMode.HTML, reply_markup=m, do_quote=q
             )
         else:
-            await message.get_bot().send_message(
-                message.chat.id, chunk, parse_mode=ParseMode.HTML, reply_markup=markup
+            send = lambda c=chunk, m=markup: message.get_bot().send_message(  # noqa: E731
+                message.chat.id, c, parse_mode=ParseMode.HTML, reply_markup=m
             )
+        await with_retries(send)
+
+
+def not_delivered(exc: TelegramError) -> bool:
+    """Telegram was not reached (no connection, its gateway down): sending again is safe.
+
+    A refused request (BadRequest) stays refused; a read timeout may have been delivered.
+    """
+    if isinstance(exc, BadRequest):
+        return False
+    if isinstance(exc, TimedOut):
+        return isinstance(exc.__cause__, httpx.ConnectTimeout | httpx.PoolTimeout)
+    return isinstance(exc, NetworkError)
+
+
+async def with_retries(send: Callable[[], Awaitable[object]]) -> None:
+    """Send; while Telegram is unreachable, try again with growing pauses, so an answer
+    that was ready when the connection broke is not lost. (Flood control is waited out
+    by the rate limiter.)"""
+    for delay in SEND_RETRY_DELAYS:
+        try:
+            await send()
+            return
+        except NetworkError as exc:
+            if not not_delivered(exc):
+                raise
+            log.info("Telegram not reachable (%s); sending again in %.0f s.", exc, delay)
+        await asyncio.sleep(delay)
+    await send()
 
 
 async def send_reply(
