@@ -33,6 +33,10 @@ def decide(match: MatchResult, knowledge: Knowledge) -> Decision:
     best = match.candidates[0]
     if match.out_of_scope >= best.score - s.out_of_scope_margin:
         return Decision(None, (), best.score)
+    # 'hoeveel ijzer per dag': another subject in the place of the entry's own words, and
+    # the letter view does not vouch for the entry either.
+    if match.substituted and not match.confirmed:
+        return Decision(None, (), best.score)
     runner_up = match.candidates[1].score if len(match.candidates) > 1 else 0.0
     # A word the FAQ does not know, and that is no ordinary Dutch ('ropinirol', 'plms'), is
     # the strongest sign of a near miss: then only a very close match is answered.

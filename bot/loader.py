@@ -129,6 +129,7 @@ MATCHING_FIELDS = {
     "smalltalk_similarity": Field(NUMBER),
 }
 REVIEW_FIELDS = {"max_age_days": Field(WHOLE), "max_answer_chars": Field(WHOLE)}
+STOPWORD_FIELDS = {"stopwords": Field(TEXTS), "refer_back": Field(TEXTS, required=False)}
 SYNONYM_FIELDS = {
     "synonyms": Field(MAPPING),
     "abbreviations": Field(MAPPING, required=False),
@@ -348,11 +349,16 @@ class _Reader:
             names[key] = tuple(str(v) for v in data[key])
         return {k: data[k].strip() for k in MESSAGE_KEYS}, names
 
-    def word_map(self) -> tuple[dict[str, str], frozenset[str]] | None:
+    def word_map(
+        self,
+    ) -> (
+        tuple[dict[str, str], frozenset[str], dict[str, str], frozenset[str], frozenset[str]] | None
+    ):
+        """Synonyms, stop words, abbreviations with their guards, and words that refer back."""
         synonyms_data, syn_file = self.read("synonyms.yaml")
         stop_data, stop_file = self.read("stopwords.yaml")
         ok = self.fields(synonyms_data, SYNONYM_FIELDS, syn_file, "synonyms.yaml")
-        ok &= self.fields(stop_data, {"stopwords": Field(TEXTS)}, stop_file, "stopwords.yaml")
+        ok &= self.fields(stop_data, STOPWORD_FIELDS, stop_file, "stopwords.yaml")
         if not ok:
             return None
         synonyms: dict[str, str] = {}
@@ -390,7 +396,8 @@ class _Reader:
             for k, v in (synonyms_data.get("abbreviations") or {}).items()
         }
         guards = frozenset(normalise(str(w)) for w in synonyms_data.get("unless_next_to") or ())
-        return (synonyms, stopwords, abbreviations, guards) if ok else None
+        refer_back = frozenset(normalise(str(w)) for w in stop_data.get("refer_back") or ())
+        return (synonyms, stopwords, abbreviations, guards, refer_back) if ok else None
 
     def urgency(self) -> Urgency | None:
         data, file = self.read("urgent.yaml")
@@ -590,7 +597,7 @@ def load_knowledge(folder: Path | str = DEFAULT_KNOWLEDGE_DIR) -> LoadResult:
     parts = (settings, helpline, messages, word_map, urgency, smalltalk)
     if reader.problems.errors or any(p is None for p in parts):
         return LoadResult(None, problems, review)
-    synonyms, stopwords, abbreviations, guards = word_map
+    synonyms, stopwords, abbreviations, guards, refer_back = word_map
     texts, names = messages
     knowledge = Knowledge(
         entries=entries,
@@ -603,6 +610,7 @@ def load_knowledge(folder: Path | str = DEFAULT_KNOWLEDGE_DIR) -> LoadResult:
         abbreviations=abbreviations,
         abbreviation_guards=guards,
         stopwords=stopwords,
+        refer_back=refer_back,
         urgency=urgency,
         smalltalk=smalltalk,
         settings=settings,

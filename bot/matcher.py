@@ -32,13 +32,11 @@ MIN_RARITY = 0.2
 RARE_BONUS = 2
 BETA2 = 0.25  # F-beta with beta 0.5: explaining the message matters more than the phrasing
 MAX_SENTENCES = 20
-# Words that point back to the sentence before: then the question is read together with it.
-REFERRING_WORDS = frozenset(
-    "daar dat dit het die deze daartegen daarvoor daarbij daarvan daarmee daardoor ervan "
-    "erbij ertegen ervoor hiervan hierover daarover hierdoor hiertegen it that this".split()
-)
 CONFIRM_AMONG = 5  # the letter view compares the word view's best few entries
 CONFIRM_MARGIN = 0.05
+MIN_EVIDENCE = 2.0
+SIGNATURE_SHARE = 0.5
+SUBSTITUTE_WEIGHT = 1.5
 
 
 @dataclass(frozen=True)
@@ -55,6 +53,7 @@ class MatchResult:
     foreign_words: tuple[str, ...]  # unknown and not ordinary Dutch, or known only off-topic
     has_content: bool
     confirmed: bool = False  # the letter view agrees on the best entry
+    substituted: bool = False  # another subject in place of the best entry's own words
 
     @property
     def best(self) -> Candidate | None:
@@ -93,6 +92,10 @@ class Matcher:
             oos_docs.append((self._stems_of(words), False))
         owners.append(oos_docs)
         self.letters = CharProfiles(letter_documents)
+        self.entry_words = [
+            frozenset().union(*(d for d, is_answer in docs if not is_answer)) for docs in owners
+        ]
+        self.signatures = [self._signature(docs) for docs in owners[:-1]]
         frequency: dict[str, int] = defaultdict(int)
         for docs in owners:
             for stem in frozenset().union(*(d for d, _ in docs)):
@@ -132,6 +135,13 @@ class Matcher:
                     typical = min(1.0, TYPICAL * count / len(phrasings))
                     index[stem].append((index_of_doc, typical))
         self.index = dict(index)
+
+    @staticmethod
+    def _signature(docs: list[tuple[frozenset[str], bool]]) -> frozenset[str]:
+        """The words most of an entry's phrasings use ('lid' for becoming a member)."""
+        phrasings = [d for d, is_answer in docs if not is_answer]
+        counts = Counter(stem for d in phrasings for stem in d)
+        return frozenset(s for s, c in counts.items() if c >= SIGNATURE_SHARE * len(phrasings))
 
     def _stems(self, text: str) -> frozenset[str]:
         return frozenset(t.stem for t in self.analyzer.terms(text))
@@ -192,15 +202,36 @@ class Matcher:
                 if not t.ordinary and (not t.known or t.stem in self.foreign_topics)
             )
         )
-        confirmed = self._confirmed(words, [i for i, _ in ranked[:CONFIRM_AMONG]])
+        confirmed = self._confirmed(words, whole, [i for i, _ in ranked[:CONFIRM_AMONG]])
+        substituted = bool(ranked) and self._substituted(whole, ranked[0][0])
         return MatchResult(
-            candidates, round(out_of_scope, 4), unknown, foreign, bool(whole), confirmed
+            candidates,
+            round(out_of_scope, 4),
+            unknown,
+            foreign,
+            bool(whole),
+            confirmed,
+            substituted,
         )
 
-    def _confirmed(self, words: list[str], best_first: list[int]) -> bool:
+    def _substituted(self, terms: list[Term], best: int) -> bool:
+        """'wat kost een brood': the message has none of the best entry's signature words,
+        and a telling word of its own in their place."""
+        stems = {t.stem for t in terms}
+        if stems & self.signatures[best]:
+            return False
+        vocabulary = self.entry_words[best]
+        return any(t.stem not in vocabulary and self.weight(t) >= SUBSTITUTE_WEIGHT for t in terms)
+
+    def _confirmed(self, words: list[str], terms: list[Term], best_first: list[int]) -> bool:
         """Does the letter view pick the same entry among the best few, and prefer it to
-        the out-of-scope questions?"""
+        the out-of-scope questions? Only asked when the message shares telling words with
+        the entry at all: 'wat is de hoofdstad van frankrijk' shares just 'wat'."""
         if not best_first:
+            return False
+        vocabulary = self.entry_words[best_first[0]]
+        unique = {t.stem: t for t in terms if t.known and t.stem in vocabulary}
+        if sum(self.weight(t) for t in unique.values()) < MIN_EVIDENCE:
             return False
         similar = self.letters.similarities(words, [*best_first, self.out_of_scope_owner])
         best = best_first[0]
@@ -224,7 +255,7 @@ class Matcher:
         for i in asking[:MAX_SENTENCES]:
             text = pieces[i][0]
             terms = self.analyzer.terms(text)
-            refers_back = bool(REFERRING_WORDS & set(normalise(text).split()))
+            refers_back = bool(self.knowledge.refer_back & set(normalise(text).split()))
             if i > 0 and (refers_back or sum(t.known for t in terms) < 3):
                 # "Ik ben zo moe. Helpt magnesium daar tegen?": 'daar' is the sentence before.
                 terms = self.analyzer.terms(pieces[i - 1][0]) + terms

@@ -6,6 +6,7 @@ two equal keys; volunteers need both: a line to look at and a warning about the 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -82,6 +83,14 @@ _YAML_HINTS = (
 )
 
 
+_LINE_BREAK = re.compile(r"\r\n|[\r\n\x85\u2028\u2029]")  # YAML's line breaks
+
+
+def _last_line(text: str) -> int:
+    """The number of the last line with text, counted the way the YAML parser counts."""
+    return len(_LINE_BREAK.findall(text.rstrip())) + 1
+
+
 def _line_at(text: str, mark: yaml.Mark | None) -> str | None:
     lines = text.splitlines()
     return lines[mark.line] if mark is not None and mark.line < len(lines) else None
@@ -141,7 +150,9 @@ def read_yaml(path: Path, shown_as: str, problems: ProblemList) -> Any | None:
         return _build(node, shown_as, problems, yaml.constructor.SafeConstructor())
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
+        # libyaml puts an error at the end of a file without a final newline one line
+        # past the last one; point at the last line with text instead.
+        line = min(mark.line + 1, _last_line(text)) if mark else None
         reason = exc.problem or "ongeldige YAML"
         problems.error(shown_as, line, f"De YAML klopt hier niet ({reason}).", _hint_for(exc, text))
         return None

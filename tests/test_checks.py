@@ -39,7 +39,7 @@ TODAY = date(2026, 11, 25)
 # 'what does magnesium do (for you)' under waar-is-magnesium-goed-voor and 'Wat is
 # magnesium?' are both {wat, magnesium}, so "wat is dat magnesium nou eigenlijk" ties the two.
 # They belong to the people who curate knowledge/: remove the pair here once that is fixed.
-KNOWN_CONFUSABLE = {frozenset({"wat-is-magnesium", "waar-is-magnesium-goed-voor"})}
+KNOWN_CONFUSABLE: set[frozenset[str]] = set()
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 from html import escape
 
 import httpx
-
 from telegram import CallbackQuery, MaybeInaccessibleMessage, Message, Update
 from telegram.constants import ChatAction, ChatType, ParseMode
 from telegram.error import BadRequest, NetworkError, TelegramError, TimedOut

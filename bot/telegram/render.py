@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -32,22 +33,50 @@ def to_html(reply: Reply) -> str:
     return body
 
 
+_TAG = re.compile(r"<(/?)([a-z][a-z0-9-]*)[^>]*>")
+
+
 def split_message(text: str, limit: int = MAX_MESSAGE_CHARS) -> list[str]:
     """Cut at paragraph, then line, then word boundaries; never inside a tag or an entity.
 
     A boundary counts only in the second half of the window, so a short first paragraph
-    (the bold title) never becomes a message of its own.
+    (the bold title) never becomes a message of its own. A tag open at a cut (a very long
+    bold title) is closed at the end of the one message and opened again in the next, as
+    Telegram refuses a message with an unclosed tag; a part without visible text is left out.
     """
     chunks: list[str] = []
     rest = text
     while len(rest) > limit:
-        window = rest[:limit]
-        cut = _cut_point(window, limit)
-        chunks.append(rest[:cut].rstrip())
-        rest = rest[cut:].lstrip()
-    if rest.strip():
+        room = limit
+        for _ in range(8):  # make room for the closing tags; two rounds at most in practice
+            cut = _cut_point(rest[:room], room)
+            chunk = rest[:cut].rstrip()
+            still_open = _unclosed(chunk)
+            closing = "".join(f"</{name}>" for name, _ in reversed(still_open))
+            if len(chunk) + len(closing) <= limit:
+                break
+            room = min(room - 1, limit - len(closing))
+        if _visible(chunk):
+            chunks.append(chunk + closing)
+        rest = "".join(tag for _, tag in still_open) + rest[cut:].lstrip()
+    if _visible(rest):
         chunks.append(rest)
     return chunks or [""]
+
+
+def _unclosed(html: str) -> list[tuple[str, str]]:
+    """(name, opening tag) of each tag still open at the end of ``html``, outermost first."""
+    stack: list[tuple[str, str]] = []
+    for match in _TAG.finditer(html):
+        if not match.group(1):
+            stack.append((match.group(2), match.group(0)))
+        elif stack and stack[-1][0] == match.group(2):
+            stack.pop()
+    return stack
+
+
+def _visible(html: str) -> bool:
+    return bool(_TAG.sub("", html).strip())
 
 
 def _cut_point(window: str, limit: int) -> int:
