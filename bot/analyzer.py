@@ -225,7 +225,8 @@ class Analyzer:
             if full is None:
                 continue
             around = tokens[max(i - 1, 0) : i] + tokens[i + 1 : i + 2]
-            if not any(w in self.abbreviation_guards for w in around):
+            # Only an abbreviation that is also a word ('mag') needs its neighbours checked.
+            if not is_dutch_word(token) or not any(w in self.abbreviation_guards for w in around):
                 out[i] = full
         return out
 

@@ -1,44 +1,54 @@
-"""Is a word ordinary Dutch? Then it is no typo, even when a knowledge word looks like it.
+"""How common a word is in Dutch: ordinary words are no typos, and say little on their own.
 
 Without this, 'zwager' would be 'repaired' to 'zwanger' and 'vader' to 'vaker'. The list
-is wordfreq's small Dutch list (about 29,000 words), loaded once per process.
+is wordfreq's small Dutch list (about 29,000 words), loaded once per process and keyed
+the way our normaliser writes words (no accents: 'vegetariër' → 'vegetarier').
 """
 
 from __future__ import annotations
 
+import math
+import unicodedata
 from functools import lru_cache
 
-from wordfreq import zipf_frequency
+from wordfreq import get_frequency_dict
 
 _ENDINGS = ("end", "ende", "tjes", "jes", "tje", "je", "en", "de", "te", "s", "e", "t")
 
 
-def _listed(word: str) -> bool:
-    return zipf_frequency(word, "nl", wordlist="small") > 0
+def _plain(word: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", word.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+@lru_cache(maxsize=1)
+def _zipf_table() -> dict[str, float]:
+    table: dict[str, float] = {}
+    for word, frequency in get_frequency_dict("nl", wordlist="small").items():
+        key = word if word.isascii() else _plain(word)
+        zipf = math.log10(frequency) + 9 if frequency > 0 else 0.0
+        if zipf > table.get(key, 0.0):
+            table[key] = zipf
+    return table
 
 
 @lru_cache(maxsize=65536)
 def commonness(word: str) -> float:
     """How common the word is in Dutch, on the Zipf scale: 0 for unlisted words (names,
     jargon, typos), about 3 for 'nierstenen', 5 to 6 for 'kort' or 'goed'. Common words
-    say little about what a question is about; rare ones say a lot."""
-    found = zipf_frequency(word, "nl", wordlist="small")
+    say little about what a question is about; rare ones say a lot. Inflected forms
+    ('gillend', 'krampjes') count as their base word."""
+    table = _zipf_table()
+    found = table.get(word, 0.0)
     if found > 0:
         return found
     for end in _ENDINGS:
         if word.endswith(end) and len(word) - len(end) >= 3:
-            base = zipf_frequency(word[: -len(end)], "nl", wordlist="small")
+            base = table.get(word[: -len(end)], 0.0)
             if base > 0:
                 return base
     return 0.0
 
 
-@lru_cache(maxsize=65536)
 def is_dutch_word(word: str) -> bool:
-    """In the list, or an inflection of a listed word ('gillend', 'woelen', 'krampjes')."""
-    if _listed(word):
-        return True
-    return any(
-        word.endswith(end) and len(word) - len(end) >= 3 and _listed(word[: -len(end)])
-        for end in _ENDINGS
-    )
+    return commonness(word) > 0
