@@ -80,7 +80,7 @@ def generated_knowledge(target_phrasings: int, folder: Path) -> Path:
 
 def measure(folder: Path, messages: list[str], repeats: int) -> dict[str, float]:
     load_times = []
-    for _ in range(repeats):
+    for _ in range(repeats + 1):
         gc.collect()
         started = time.perf_counter()
         knowledge = load_knowledge(folder).knowledge
@@ -98,7 +98,8 @@ def measure(folder: Path, messages: list[str], repeats: int) -> dict[str, float]
         base.append(time.perf_counter() - started)
     return {
         "phrasings": len(phrasings),
-        "load_ms": statistics.median(load_times) * 1000,
+        "first_load_ms": load_times[0] * 1000,
+        "load_ms": statistics.median(load_times[1:] or load_times) * 1000,
         "p50_ms": percentile(ours, 0.5) * 1000,
         "p99_ms": percentile(ours, 0.99) * 1000,
         "base_p50_ms": percentile(base, 0.5) * 1000,
@@ -144,12 +145,15 @@ def main() -> int:
     )
     for name, m in (("article FAQ", article), (f"generated {args.phrasings}", big)):
         print(
-            f"{name:<22}{m['phrasings']:>10}{m['load_ms']:>9.1f}{m['p50_ms']:>9.3f}"
+            f"{name:<22}{m['phrasings']:>10}{m['first_load_ms']:>9.1f}{m['load_ms']:>9.1f}"
+            f"{m['p50_ms']:>9.3f}"
             f"{m['p99_ms']:>9.3f}{m['base_p50_ms']:>10.3f}{m['base_p99_ms']:>10.3f}"
             f"{m['p99_ms'] / m['base_p99_ms']:>10.2f}"
         )
     print(f"peak resident memory of the whole run: {peak:.1f} MB (targets: < 100 MB)")
     print("targets: p99 <= 2 ms (article), <= 20 ms (10,000 phrasings), load <= 300 ms")
+    print("1st load: the first in this process, which also reads the Dutch word list once;")
+    print("load ms: the median of the reloads after it (what a knowledge change costs)")
 
     print()
     helpdesk = article["_helpdesk"]

@@ -31,6 +31,7 @@ import random
 import sys
 import tempfile
 import time
+import tracemalloc
 from collections import Counter, defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -140,8 +141,18 @@ class Follower:
         return self.times[chat][count - 1]
 
 
-async def run(users: int, messages: int, timeout: float, seed: int) -> int:
+async def run(
+    users: int,
+    messages: int,
+    timeout: float,
+    seed: int,
+    think: tuple[float, float] = THINK_SECONDS,
+    trace: bool = False,
+) -> int:
     memory = {"start": resident_mb()}
+    snapshots: list[tracemalloc.Snapshot] = []
+    if trace:
+        tracemalloc.start()
     helpdesk = load_helpdesk(DEFAULT_KNOWLEDGE_DIR)
     texts = pools(helpdesk)
     rng = random.Random(seed)
@@ -180,7 +191,7 @@ async def run(users: int, messages: int, timeout: float, seed: int) -> int:
                 nonlocal answered
                 expected = 0
                 for text in plan:
-                    await asyncio.sleep(rng.uniform(*THINK_SECONDS))
+                    await asyncio.sleep(rng.uniform(*think))
                     expected += parts[text]
                     queued = time.monotonic()
                     server.user_sends_text(text, user_id=user_id)
@@ -192,6 +203,8 @@ async def run(users: int, messages: int, timeout: float, seed: int) -> int:
                     answered += 1
                     if answered == warm_up_after:
                         memory["after warm-up"] = resident_mb()
+                        if trace:
+                            snapshots.append(tracemalloc.take_snapshot())
 
             async with application:
                 await application.post_init(application)
@@ -230,6 +243,11 @@ async def run(users: int, messages: int, timeout: float, seed: int) -> int:
             stored = len(store.questions())
             failures = len(server.failures)
     memory["end"] = resident_mb()
+    if trace and snapshots:
+        growth = tracemalloc.take_snapshot().compare_to(snapshots[0], "filename")
+        print("memory growth after warm-up by file (tracemalloc):")
+        for stat in growth[:6]:
+            print(f"    {stat.size_diff / 2**20:+6.2f} MB  {stat.traceback[0].filename}")
 
     mix = Counter()
     for plan in plans.values():
@@ -271,8 +289,28 @@ def main() -> int:
     parser.add_argument("--messages", type=int, default=20, help="per user")
     parser.add_argument("--timeout", type=float, default=600.0, help="overall bound in seconds")
     parser.add_argument("--seed", type=int, default=2025)
+    parser.add_argument(
+        "--think",
+        type=float,
+        nargs=2,
+        default=THINK_SECONDS,
+        metavar=("MIN", "MAX"),
+        help="pause before each message, in seconds (default 0.5 4)",
+    )
+    parser.add_argument(
+        "--tracemalloc", action="store_true", help="show where memory grew after the warm-up"
+    )
     args = parser.parse_args()
-    return asyncio.run(run(args.users, args.messages, args.timeout, args.seed))
+    return asyncio.run(
+        run(
+            args.users,
+            args.messages,
+            args.timeout,
+            args.seed,
+            tuple(args.think),
+            args.tracemalloc,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from bot.smalltalk import SmalltalkDetector
 from bot.urgent import UrgencyDetector
 
 CONFIRMED_OOS_SLACK = 0.1
+CONFIRMED_MIN_MARGIN = 0.005  # a dead heat of words is for the person to choose, not the letters
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ def decide(match: MatchResult, knowledge: Knowledge) -> Decision:
     # Two independent views (words and letter patterns) agreeing is confidence too.
     if (
         match.confirmed
+        and best.score - runner_up >= CONFIRMED_MIN_MARGIN
         and not match.foreign_words
         and best.score >= s.confirmed_threshold
         and match.out_of_scope < best.score + s.out_of_scope_margin + CONFIRMED_OOS_SLACK

@@ -37,6 +37,7 @@ CONFIRM_MARGIN = 0.05
 MIN_EVIDENCE = 2.0
 SIGNATURE_SHARE = 0.5
 SUBSTITUTE_WEIGHT = 1.5
+TOPICAL_ZIPF = 4.5  # a word rarer than this in Dutch can be the subject of a question
 
 
 @dataclass(frozen=True)
@@ -199,11 +200,14 @@ class Matcher:
             dict.fromkeys(
                 t.stem
                 for t in whole
-                if not t.ordinary and (not t.known or t.stem in self.foreign_topics)
+                if (not t.known and not t.ordinary)
+                or (t.stem in self.foreign_topics and t.commonness < TOPICAL_ZIPF)
             )
         )
         confirmed = self._confirmed(words, whole, [i for i, _ in ranked[:CONFIRM_AMONG]])
-        substituted = bool(ranked) and self._substituted(whole, ranked[0][0])
+        substituted = bool(ranked) and (
+            self._substituted(whole, ranked[0][0]) or self._swapped_subject(whole, ranked[0][0])
+        )
         return MatchResult(
             candidates,
             round(out_of_scope, 4),
@@ -222,6 +226,21 @@ class Matcher:
             return False
         vocabulary = self.entry_words[best]
         return any(t.stem not in vocabulary and self.weight(t) >= SUBSTITUTE_WEIGHT for t in terms)
+
+    def _swapped_subject(self, terms: list[Term], best: int) -> bool:
+        """'hoeveel ijzer per dag': one of the entry's signature words ('magnesium') is
+        missing, and a subject-like word (rare in everyday Dutch) the entry does not know
+        stands in the message."""
+        stems = {t.stem for t in terms}
+        if self.signatures[best] <= stems:
+            return False
+        vocabulary = self.entry_words[best]
+        return any(
+            t.stem not in vocabulary
+            and 0 < t.commonness < TOPICAL_ZIPF
+            and self.weight(t) >= SUBSTITUTE_WEIGHT
+            for t in terms
+        )
 
     def _confirmed(self, words: list[str], terms: list[Term], best_first: list[int]) -> bool:
         """Does the letter view pick the same entry among the best few, and prefer it to

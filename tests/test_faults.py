@@ -69,14 +69,18 @@ def expected_first_line(running: RunningBot, text: str) -> str:
 # -- Telegram unreachable ---------------------------------------------------------------------
 
 
-async def test_an_outage_is_retried_with_back_off_and_everything_is_answered_once(tmp_path):
+OUTAGES = ["bad_gateway", "drop"]  # Telegram's nginx answers 502, or the connection breaks
+
+
+@pytest.mark.parametrize("mode", OUTAGES)
+async def test_an_outage_is_retried_with_back_off_and_everything_is_answered_once(tmp_path, mode):
     async with bot_running(tmp_path) as running:
         server = running.server
         await say(server, SMALLTALK)  # polling runs
         users = [USER + 1 + i for i in range(4)]
         texts = [CLEAR, OFF_TOPIC, SMALLTALK]
 
-        server.go_offline()
+        server.go_offline(mode)
         await eventually(lambda: server.failures, "a failed long poll")
         offline_at = server.failures[0].time
         for text in texts:  # queued at Telegram while the bot cannot reach it
@@ -105,14 +109,15 @@ async def test_an_outage_is_retried_with_back_off_and_everything_is_answered_onc
         assert got == sorted(expected_first_line(running, t) for t in texts)
 
 
-async def test_a_reply_in_flight_when_the_outage_starts_still_arrives_once(tmp_path):
+@pytest.mark.parametrize("mode", OUTAGES)
+async def test_a_reply_in_flight_when_the_outage_starts_still_arrives_once(tmp_path, mode):
     async with bot_running(tmp_path) as running:
         server = running.server
         await say(server, SMALLTALK)
         server.latency = 0.5  # every answer from Telegram takes half a second
         server.user_sends_text(CLEAR)
         await server.wait_for("sendChatAction", count=2, timeout=TIMEOUT)  # typing, in flight
-        server.go_offline()  # the typing and then the reply fail
+        server.go_offline(mode)  # the typing and then the reply fail
         await asyncio.sleep(1.5)
         server.latency = 0.0
         server.go_online()

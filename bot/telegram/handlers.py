@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -75,20 +76,29 @@ async def send_html(
     for i, chunk in enumerate(chunks):
         markup = keyboard if i == len(chunks) - 1 else None
         if isinstance(message, Message):
-            send = lambda c=chunk, m=markup, q=quote and i == 0: message.reply_text(  # noqa: E731
-                c, parse_mode=ParseMode.HTML, reply_markup=m, do_quote=q
+            send = functools.partial(
+                message.reply_text,
+                chunk,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+                do_quote=quote and i == 0,
             )
         else:
-            send = lambda c=chunk, m=markup: message.get_bot().send_message(  # noqa: E731
-                message.chat.id, c, parse_mode=ParseMode.HTML, reply_markup=m
+            send = functools.partial(
+                message.get_bot().send_message,
+                message.chat.id,
+                chunk,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
             )
         await with_retries(send)
 
 
 def not_delivered(exc: TelegramError) -> bool:
-    """Telegram was not reached (no connection, its gateway down): sending again is safe.
-
-    A refused request (BadRequest) stays refused; a read timeout may have been delivered.
+    """Telegram was not reached (no connection, its gateway down) or the connection broke
+    before it answered: sending again risks at worst a rare double message, not sending
+    loses the answer. A refused request (BadRequest) stays refused, and a read timeout is
+    left alone: Telegram is then slow, and has most likely got the message.
     """
     if isinstance(exc, BadRequest):
         return False
