@@ -65,6 +65,7 @@ class Analyzer:
         self.abbreviation_guards = knowledge.abbreviation_guards
         self._repairs: dict[str, tuple[str, ...]] = {}
         self.max_synonym_words = max((len(k.split()) for k in self.synonyms), default=1)
+        self.synonym_starts = frozenset(k.split()[0] for k in self.synonyms if " " in k)
         counts: Counter[str] = Counter()
         for entry in knowledge.entries:
             for text in (entry.question, *entry.phrasings, entry.answer):
@@ -219,6 +220,8 @@ class Analyzer:
 
     def _expand_abbreviations(self, tokens: list[str]) -> list[str]:
         """'werkt mag bij rls' means magnesium; 'mag ik' stays the verb."""
+        if self.abbreviations.keys().isdisjoint(tokens):
+            return tokens
         out = list(tokens)
         for i, token in enumerate(tokens):
             full = self.abbreviations.get(token)
@@ -231,12 +234,16 @@ class Analyzer:
         return out
 
     def _apply_synonyms(self, tokens: list[str]) -> list[str]:
+        """Longest synonym first: 'rusteloze benen' → 'rls' before 'benen' alone."""
         tokens = self._expand_abbreviations(tokens)
         out: list[str] = []
         i = 0
         while i < len(tokens):
-            for size in range(min(self.max_synonym_words, len(tokens) - i), 0, -1):
-                phrase = " ".join(tokens[i : i + size])
+            longest = min(self.max_synonym_words, len(tokens) - i)
+            if tokens[i] not in self.synonym_starts:
+                longest = 1
+            for size in range(longest, 0, -1):
+                phrase = tokens[i] if size == 1 else " ".join(tokens[i : i + size])
                 canonical = self.synonyms.get(phrase)
                 if canonical is not None:
                     out.extend(canonical.split())

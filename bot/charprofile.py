@@ -26,13 +26,13 @@ Vector = dict[str, float]
 def ngrams(words: Iterable[str], shared: bool = False) -> Counter[str]:
     """The n-grams of the words; ``shared`` interns them, so the many profiles built from
     the knowledge hold each n-gram string once."""
-    grams: Counter[str] = Counter()
-    for word in words:
-        padded = f" {word} "
-        for n in SIZES:
-            pieces = (padded[i : i + n] for i in range(len(padded) - n + 1))
-            grams.update(map(sys.intern, pieces) if shared else pieces)
-    return grams
+    pieces = [
+        padded[i : i + n]
+        for padded in (f" {word} " for word in words)
+        for n in SIZES
+        for i in range(len(padded) - n + 1)
+    ]
+    return Counter(map(sys.intern, pieces) if shared else pieces)
 
 
 def _normalised(vector: Vector) -> Vector:

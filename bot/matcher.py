@@ -35,6 +35,7 @@ MAX_SENTENCES = 20
 CONFIRM_AMONG = 5  # the letter view compares the word view's best few entries
 CONFIRM_MARGIN = 0.05
 MIN_EVIDENCE = 2.0
+COMMON_POSTINGS = 300
 SIGNATURE_SHARE = 0.5
 SUBSTITUTE_WEIGHT = 1.5
 TOPICAL_ZIPF = 4.5  # a word rarer than this in Dutch can be the subject of a question
@@ -117,6 +118,7 @@ class Matcher:
         self.foreign_topics = frozenset(s for s in self.foreign if uses[s] >= FOREIGN_TOPIC_USES)
 
         self.docs: list[_Doc] = []
+        self.doc_words: list[dict[str, float]] = []  # stem → share, per document
         index: dict[str, list[tuple[int, float]]] = defaultdict(list)
         for owner, docs in enumerate(owners):
             for stems, is_answer in docs:
@@ -124,6 +126,7 @@ class Matcher:
                     index_of_doc = len(self.docs)
                     weight = sum(self.weights[s] for s in stems)
                     self.docs.append(_Doc(owner, weight, is_answer))
+                    self.doc_words.append(dict.fromkeys(stems, 1.0))
                     for stem in stems:
                         index[stem].append((index_of_doc, 1.0))
             if owner < self.out_of_scope_owner:
@@ -132,10 +135,16 @@ class Matcher:
                 counts = Counter(stem for d in phrasings for stem in d)
                 index_of_doc = len(self.docs)
                 self.docs.append(_Doc(owner, 0.0, None))
-                for stem, count in counts.items():
-                    typical = min(1.0, TYPICAL * count / len(phrasings))
-                    index[stem].append((index_of_doc, typical))
+                typical = {s: min(1.0, TYPICAL * c / len(phrasings)) for s, c in counts.items()}
+                self.doc_words.append(typical)
+                for stem, share in typical.items():
+                    index[stem].append((index_of_doc, share))
         self.index = dict(index)
+        # Words in very many phrasings ('magnesium') do not pick candidates; they only add
+        # to the candidates other words picked, which keeps a message at about a millisecond.
+        self.common = frozenset(
+            s for s, postings in index.items() if len(postings) > COMMON_POSTINGS
+        )
 
     @staticmethod
     def _signature(docs: list[tuple[frozenset[str], bool]]) -> frozenset[str]:
@@ -165,12 +174,19 @@ class Matcher:
         message_weight = sum(self.weight(t) for t in unique.values())
         if message_weight <= 0:
             return
+        known = [(stem, self.weight(t)) for stem, t in unique.items() if t.known]
+        picking = [(s, w) for s, w in known if s not in self.common]
+        adding = [(s, w) for s, w in known if s in self.common]
+        if not picking:
+            picking, adding = known, []
         overlap: dict[int, float] = defaultdict(float)
-        for stem, term in unique.items():
-            if term.known:
-                w = self.weight(term)
-                for doc_id, share in self.index.get(stem, ()):
-                    overlap[doc_id] += w * share
+        for stem, w in picking:
+            for doc_id, share in self.index.get(stem, ()):
+                overlap[doc_id] += w * share
+        for doc_id in overlap:
+            words = self.doc_words[doc_id]
+            for stem, w in adding:
+                overlap[doc_id] += w * words.get(stem, 0.0)
         for doc_id, shared in overlap.items():
             doc = self.docs[doc_id]
             precision = shared / message_weight

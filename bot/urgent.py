@@ -28,6 +28,13 @@ def _is_negated(term: tuple[str, ...]) -> bool:
     return term[0].startswith("!")
 
 
+def _key_words(pattern: UrgentPattern) -> frozenset[str]:
+    """The first words of the pattern's most selective (longest-worded) required term."""
+    required = [t for t in pattern.terms if not _is_negated(t)]
+    term = max(required, key=lambda t: min(len(a) for a in t))
+    return frozenset(alt.rstrip("$").split("_")[0] for alt in term)
+
+
 def _max_typos(word: str) -> int:
     return 2 if len(word) >= 10 else 1
 
@@ -45,6 +52,9 @@ class UrgencyDetector:
         self.exact_words = frozenset(w for w in words if not w.endswith("*"))
         self.fuzzy_words = sorted(w for w in self.exact_words if len(w) >= _FUZZY_MIN_LENGTH)
         self.prefixes = sorted(w[:-1] for w in words if w.endswith("*"))
+        # Per pattern, the first words of one of its terms: unless one of them is in the
+        # sentence, the pattern cannot hold, and is not checked further.
+        self.keys = [_key_words(p) for p in self.patterns]
 
     def find(self, message: str) -> UrgentPattern | None:
         for sentence in _SENTENCE.split(message[:MAX_CHARS]):
@@ -52,7 +62,9 @@ class UrgencyDetector:
             if not tokens:
                 continue
             positions = self._positions(tokens)
-            for pattern in self.patterns:
+            for pattern, keys in zip(self.patterns, self.keys, strict=True):
+                if keys.isdisjoint(positions):
+                    continue
                 if all(
                     self._term_found(t, positions, clause_ends, tokens) != _is_negated(t)
                     for t in pattern.terms
