@@ -177,8 +177,11 @@ class Matcher:
         known = [(stem, self.weight(t)) for stem, t in unique.items() if t.known]
         picking = [(s, w) for s, w in known if s not in self.common]
         adding = [(s, w) for s, w in known if s in self.common]
-        if not picking:
-            picking, adding = known, []
+        if not picking and known:
+            # Only common words ('magnesium en rls?'): the rarest of them picks.
+            rarest = min(known, key=lambda sw: len(self.index.get(sw[0], ())))
+            picking = [rarest]
+            adding = [sw for sw in known if sw is not rarest]
         overlap: dict[int, float] = defaultdict(float)
         for stem, w in picking:
             for doc_id, share in self.index.get(stem, ()):
