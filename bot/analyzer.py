@@ -84,6 +84,10 @@ class Analyzer:
             for w, _ in counts.most_common()
             if len(w) >= _MIN_REPAIR_LENGTH - 1 and not w.isdigit()
         ] + sorted(self.learned_parts)
+        self._choice_rank = {w: i for i, w in enumerate(self._repair_choices)}
+        self._choices_by_length: dict[int, list[str]] = {}
+        for w in self._repair_choices:
+            self._choices_by_length.setdefault(len(w), []).append(w)
         self.known_stems = frozenset(self.stem(w) for w in self.vocabulary | self.learned_parts)
         self.compound_parts = {
             w: parts for w in self.vocabulary if (parts := self._known_parts(w)) is not None
@@ -175,9 +179,13 @@ class Analyzer:
         letters counts as one). Short words are left alone: 'vader' is no typo of 'vaker'."""
         if len(word) < _MIN_REPAIR_LENGTH:
             return None
-        near = process.extractOne(
-            word, self._repair_choices, scorer=OSA.distance, score_cutoff=max_edits
+        # Only words of a length within reach, still the most frequent first.
+        reach = range(len(word) - max_edits, len(word) + max_edits + 1)
+        choices = sorted(
+            (w for n in reach for w in self._choices_by_length.get(n, ())),
+            key=self._choice_rank.__getitem__,
         )
+        near = process.extractOne(word, choices, scorer=OSA.distance, score_cutoff=max_edits)
         return near[0] if near is not None else None
 
     def _repair(self, word: str) -> tuple[str, ...]:
