@@ -6,7 +6,7 @@ import asyncio
 import logging
 from html import escape
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.error import TelegramError
 from telegram.ext import Application
 
@@ -38,12 +38,20 @@ def outcome_text(outcome: ReloadOutcome, h: HelpdeskHolder) -> str:
     return composer.message("reload_refused", fouten=errors)
 
 
-async def reload_command(update: Update, context: Context) -> None:
+async def admin_message(update: Update, context: Context) -> Message | None:
+    """The message of an admin command, or None after telling a non-admin it is not theirs."""
     message = update.effective_message
     if message is None:
-        return
+        return None
     if not is_admin(update, context):
         await send_html(message, escape(desk(context).composer.message("not_admin"), quote=False))
+        return None
+    return message
+
+
+async def reload_command(update: Update, context: Context) -> None:
+    message = await admin_message(update, context)
+    if message is None:
         return
     h = holder(context)
     outcome = await asyncio.to_thread(h.reload, True)
@@ -51,11 +59,8 @@ async def reload_command(update: Update, context: Context) -> None:
 
 
 async def stats_command(update: Update, context: Context) -> None:
-    message = update.effective_message
+    message = await admin_message(update, context)
     if message is None:
-        return
-    if not is_admin(update, context):
-        await send_html(message, escape(desk(context).composer.message("not_admin"), quote=False))
         return
     store = context.bot_data.get("store")
     if store is None:
