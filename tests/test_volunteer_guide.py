@@ -12,12 +12,10 @@ guide shows must be accepted by the command line.
 from __future__ import annotations
 
 import json
-import os
 import re
 import shlex
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -25,8 +23,8 @@ import yaml
 
 from bot.cli import build_parser
 from bot.loader import DEFAULT_KNOWLEDGE_DIR, ENTRY_FIELDS, PLACEHOLDERS, load_knowledge
+from tests.harness import run_bot
 
-ROOT = Path(__file__).resolve().parent.parent
 GUIDE = DEFAULT_KNOWLEDGE_DIR / "README.md"
 TIMEOUT = 60
 COPY_NAME = "kopie"  # the guide's working copy is ~/kopie; the check shows it as kopie/...
@@ -85,22 +83,13 @@ def example(guide: str) -> dict:
 
 
 def bot(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        cwd=ROOT,
-        env=env,
-        timeout=TIMEOUT,
-    )
+    return run_bot(*args, stdin=stdin, timeout=TIMEOUT)
 
 
 def without_location(line: str) -> str:
-    """'kopie/faq/x.yaml:179: fout: ...' -> 'fout: ...': line numbers move when files change."""
-    return LOCATION.sub("", line)
+    """'kopie/faq/x.yaml:179: fout: ... (kopie/faq/x.yaml:66).' -> 'fout: ... (x.yaml)': line
+    numbers move when files change."""
+    return re.sub(r"(\.ya?ml):\d+\)", r"\1)", LOCATION.sub("", line))
 
 
 def problem_lines(output: str, severity: str) -> list[str]:
