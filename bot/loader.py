@@ -46,6 +46,7 @@ MESSAGE_KEYS = (
     "help",
     "disclaimer",
     "privacy",
+    "privacy_nothing_stored",
     "contact",
     "referral",
     "not_understood",

@@ -141,4 +141,5 @@ class Composer:
         return f"{self.message('welcome')}\n\n{self.message('disclaimer')}"
 
     def privacy(self) -> str:
-        return self.message("privacy")
+        """What the bot keeps, as configured: with a retention of 0 days it keeps no text."""
+        return self.message("privacy" if self.retention_days > 0 else "privacy_nothing_stored")
