@@ -3,10 +3,10 @@
     .venv/bin/python benchmarks/soak.py [--users 100] [--messages 20] [--timeout 600]
 
 BotApiTestServer and the application from ``bot.telegram.app.build_application`` run in
-this one process, started the way ``run_polling`` starts them. Each simulated user writes
-``--messages`` messages like a person: think a moment (0.5-4 s), send, wait for the answer,
-and so on. Per user the mix is clear FAQ questions, off-topic questions, small talk, and
-exactly one urgent message somewhere in the conversation.
+this one process, started the way ``run_polling`` starts them (``tests.harness.bot_running``).
+Each simulated user writes ``--messages`` messages like a person: think a moment (0.5-4 s),
+send, wait for the answer, and so on. Per user the mix is clear FAQ questions, off-topic
+questions, small talk, and exactly one urgent message somewhere in the conversation.
 
 The run lasts well over a minute by construction: each answer costs two rate-limited
 requests (the "typing" action and the message) and AIORateLimiter allows about 30 requests
@@ -40,14 +40,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.config import Config  # noqa: E402
-from bot.core import Helpdesk, load_helpdesk  # noqa: E402
-from bot.holder import HelpdeskHolder  # noqa: E402
+from bot.core import Helpdesk  # noqa: E402
 from bot.loader import DEFAULT_KNOWLEDGE_DIR  # noqa: E402
 from bot.replies import Outcome  # noqa: E402
-from bot.store import QuestionStore  # noqa: E402
-from bot.telegram.app import build_application  # noqa: E402
 from bot.telegram.render import split_message, to_html  # noqa: E402
 from tests.botapi_server import BotApiTestServer  # noqa: E402
+from tests.harness import Clock, bot_running, helpdesk_for  # noqa: E402
 
 NOW = datetime(2025, 11, 25, 18, 30, tzinfo=UTC)  # a Tuesday evening: the phone line is open
 FIRST_USER = 910_001
@@ -153,7 +151,7 @@ async def run(
     snapshots: list[tracemalloc.Snapshot] = []
     if trace:
         tracemalloc.start()
-    helpdesk = load_helpdesk(DEFAULT_KNOWLEDGE_DIR)
+    helpdesk = helpdesk_for(DEFAULT_KNOWLEDGE_DIR)  # the very one the bot gets
     texts = pools(helpdesk)
     rng = random.Random(seed)
     kinds, weights = [k for k, _ in MIX], [w for _, w in MIX]
@@ -174,16 +172,14 @@ async def run(
     timed_out = False
 
     with tempfile.TemporaryDirectory() as tmp:
-        async with BotApiTestServer() as server:
-            config = Config(
-                token=server.token,
-                base_url=server.base_url,
-                knowledge_dir=DEFAULT_KNOWLEDGE_DIR,
-                database=Path(tmp) / "q.sqlite3",
-            )
-            holder = HelpdeskHolder(helpdesk, DEFAULT_KNOWLEDGE_DIR)
-            store = QuestionStore(config.database)
-            application = build_application(config, holder, store, lambda: NOW)
+        async with bot_running(
+            Path(tmp),
+            knowledge_dir=DEFAULT_KNOWLEDGE_DIR,
+            admin_chat_ids=(),
+            reload_seconds=Config.reload_seconds,
+            clock=Clock(NOW),
+        ) as running:
+            server = running.server
             follower = Follower(server)
             following = asyncio.create_task(follower.follow())
 
@@ -206,42 +202,36 @@ async def run(
                         if trace:
                             snapshots.append(tracemalloc.take_snapshot())
 
-            async with application:
-                await application.post_init(application)
-                await application.start()
-                await application.updater.start_polling(poll_interval=0, timeout=1)
-                started = time.monotonic()
-                try:
-                    async with asyncio.timeout(timeout):
-                        await asyncio.gather(*(user(u, p) for u, p in plans.items()))
-                    wall = time.monotonic() - started
-                    await server.wait_until_consumed(timeout=5)
-                    await asyncio.sleep(2.0)  # time for a late duplicate to show up
-                except TimeoutError:
-                    wall = time.monotonic() - started
-                    timed_out = True
-                    print(f"Overall timeout of {timeout:.0f} s reached.", file=sys.stderr)
-                finally:
-                    await application.updater.stop()
-                    await application.stop()
-                    await application.post_stop(application)
-                    following.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await following
+            started = time.monotonic()
+            try:
+                async with asyncio.timeout(timeout):
+                    await asyncio.gather(*(user(u, p) for u, p in plans.items()))
+                wall = time.monotonic() - started
+                await server.wait_until_consumed(timeout=5)
+                await asyncio.sleep(2.0)  # time for a late duplicate to show up
+            except TimeoutError:
+                wall = time.monotonic() - started
+                timed_out = True
+                print(f"Overall timeout of {timeout:.0f} s reached.", file=sys.stderr)
+            finally:
+                following.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await following
 
-            twice = wrong = 0
-            for user_id, plan in plans.items():
-                got = server.sent_messages(user_id)
-                twice += max(0, len(got) - sum(parts[t] for t in plan))
-                position = 0
-                for text in plan:
-                    if position >= len(got):
-                        break
-                    reply = helpdesk.respond(text, NOW)
-                    wrong += not got[position]["text"].startswith(reply.title or reply.body[:200])
-                    position += parts[text]
-            stored = len(store.questions())
-            failures = len(server.failures)
+        # Bot and server have stopped; the server keeps what it recorded.
+        twice = wrong = 0
+        for user_id, plan in plans.items():
+            got = server.sent_messages(user_id)
+            twice += max(0, len(got) - sum(parts[t] for t in plan))
+            position = 0
+            for text in plan:
+                if position >= len(got):
+                    break
+                reply = helpdesk.respond(text, NOW)
+                wrong += not got[position]["text"].startswith(reply.title or reply.body[:200])
+                position += parts[text]
+        stored = len(running.store.questions())
+        failures = len(server.failures)
     memory["end"] = resident_mb()
     if trace and snapshots:
         growth = tracemalloc.take_snapshot().compare_to(snapshots[0], "filename")

@@ -3,9 +3,10 @@
     .venv/bin/python benchmarks/telegram_load.py [--users 50] [--messages 1000] [--timeout 120]
 
 BotApiTestServer and the application built by ``bot.telegram.app.build_application`` run in
-this one process, started the way ``run_polling`` starts them. Every simulated user writes
-like a person: one message, wait for the reply, the next message. The mix is clear questions
-from the FAQ, off-topic questions (a referral, stored in SQLite) and small talk.
+this one process, started the way ``run_polling`` starts them (``tests.harness.bot_running``).
+Every simulated user writes like a person: one message, wait for the reply, the next message.
+The mix is clear questions from the FAQ, off-topic questions (a referral, stored in SQLite)
+and small talk.
 
 Latency is the time from a message being queued at the fake Telegram to the bot's reply
 reaching it (the server's recorded call time). The bot keeps to Telegram's flood limits with
@@ -33,13 +34,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.config import Config  # noqa: E402
-from bot.core import load_helpdesk  # noqa: E402
-from bot.holder import HelpdeskHolder  # noqa: E402
 from bot.loader import DEFAULT_KNOWLEDGE_DIR  # noqa: E402
 from bot.replies import Outcome  # noqa: E402
-from bot.store import QuestionStore  # noqa: E402
-from bot.telegram.app import build_application  # noqa: E402
 from tests.botapi_server import BotApiTestServer, RecordedCall  # noqa: E402
+from tests.harness import Clock, bot_running, helpdesk_for  # noqa: E402
 
 NOW = datetime(2025, 11, 25, 18, 30, tzinfo=UTC)  # a Tuesday evening: the phone line is open
 FIRST_USER = 900_001
@@ -90,7 +88,7 @@ class Replies:
 
 
 async def run(users: int, messages: int, timeout: float, seed: int) -> int:
-    helpdesk = load_helpdesk(DEFAULT_KNOWLEDGE_DIR)
+    helpdesk = helpdesk_for(DEFAULT_KNOWLEDGE_DIR)  # the very one the bot gets
     clear = [
         e.question
         for e in helpdesk.knowledge.entries
@@ -110,16 +108,14 @@ async def run(users: int, messages: int, timeout: float, seed: int) -> int:
     lost = 0
 
     with tempfile.TemporaryDirectory() as tmp:
-        async with BotApiTestServer() as server:
-            config = Config(
-                token=server.token,
-                base_url=server.base_url,
-                knowledge_dir=DEFAULT_KNOWLEDGE_DIR,
-                database=Path(tmp) / "q.sqlite3",
-            )
-            holder = HelpdeskHolder(helpdesk, DEFAULT_KNOWLEDGE_DIR)
-            store = QuestionStore(config.database)
-            application = build_application(config, holder, store, lambda: NOW)
+        async with bot_running(
+            Path(tmp),
+            knowledge_dir=DEFAULT_KNOWLEDGE_DIR,
+            admin_chat_ids=(),
+            reload_seconds=Config.reload_seconds,
+            clock=Clock(NOW),
+        ) as running:
+            server = running.server
             replies = Replies(server)
             follower = asyncio.create_task(replies.follow())
 
@@ -135,41 +131,35 @@ async def run(users: int, messages: int, timeout: float, seed: int) -> int:
                         return
                     latencies.append(call.time - queued)
 
-            async with application:
-                await application.post_init(application)
-                await application.start()
-                await application.updater.start_polling(poll_interval=0, timeout=1)
-                started = time.monotonic()
-                try:
-                    async with asyncio.timeout(timeout):
-                        await asyncio.gather(*(user(u, t) for u, t in plans.items()))
-                    wall = time.monotonic() - started
-                    await server.wait_until_consumed(timeout=5)
-                    await asyncio.sleep(1.0)  # time for a late duplicate to show up
-                except TimeoutError:
-                    wall = time.monotonic() - started
-                    print(f"Overall timeout of {timeout:.0f} s reached.", file=sys.stderr)
-                finally:
-                    await application.updater.stop()
-                    await application.stop()
-                    await application.post_stop(application)
-                    follower.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await follower
+            started = time.monotonic()
+            try:
+                async with asyncio.timeout(timeout):
+                    await asyncio.gather(*(user(u, t) for u, t in plans.items()))
+                wall = time.monotonic() - started
+                await server.wait_until_consumed(timeout=5)
+                await asyncio.sleep(1.0)  # time for a late duplicate to show up
+            except TimeoutError:
+                wall = time.monotonic() - started
+                print(f"Overall timeout of {timeout:.0f} s reached.", file=sys.stderr)
+            finally:
+                follower.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await follower
 
-            sent = sum(len(t) for t in plans.values())
-            answered = twice = wrong = 0
-            for user_id, texts in plans.items():
-                got = server.sent_messages(user_id)
-                answered += min(len(got), len(texts))
-                twice += max(0, len(got) - len(texts))
-                for text, message in zip(texts, got, strict=False):
-                    expected = helpdesk.respond(text, NOW).text
-                    wrong += not message["text"].startswith(expected)
-            lost = sent - answered
-            stored = len(store.questions())
-            failures = len(server.failures)
-            limited = sum(c.method in ("sendMessage", "sendChatAction") for c in server.calls)
+        # Bot and server have stopped; the server keeps what it recorded.
+        sent = sum(len(t) for t in plans.values())
+        answered = twice = wrong = 0
+        for user_id, texts in plans.items():
+            got = server.sent_messages(user_id)
+            answered += min(len(got), len(texts))
+            twice += max(0, len(got) - len(texts))
+            for text, message in zip(texts, got, strict=False):
+                expected = helpdesk.respond(text, NOW).text
+                wrong += not message["text"].startswith(expected)
+        lost = sent - answered
+        stored = len(running.store.questions())
+        failures = len(server.failures)
+        limited = sum(c.method in ("sendMessage", "sendChatAction") for c in server.calls)
 
     counts = {kind: sum(t in pools[kind] for ts in plans.values() for t in ts) for kind in pools}
     outcomes = Counter(helpdesk.respond(t, NOW).outcome.value for ts in plans.values() for t in ts)

@@ -3,123 +3,47 @@
 ``running_bot`` yields ``(server, application)``; the holder, store, clock and config are
 in ``application.bot_data``. Options per test come from the ``bot_options`` marker, e.g.
 ``@pytest.mark.bot_options(reload_seconds=0.2, privacy_mode=False, edit_knowledge=fn)``.
+Starting and stopping is ``tests.harness.bot_running``, which the benchmarks use as well.
 """
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import shutil
-from collections.abc import AsyncIterator, Callable, Iterable
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from telegram.ext import Application
 
-from bot.config import Config
-from bot.core import Helpdesk, load_helpdesk
-from bot.holder import HelpdeskHolder
-from bot.loader import DEFAULT_KNOWLEDGE_DIR
-from bot.store import QuestionStore
-from bot.telegram.app import build_application
 from tests.botapi_server import DEFAULT_USER_ID, BotApiTestServer
+from tests.harness import (
+    ADMIN_ID,
+    EVENING,
+    Clock,
+    RunningBot,
+    bot_running,
+    copy_knowledge,
+    helpdesk_for,
+)
+
+# Tests import these from here; they live in tests/harness.py, which benchmarks use too.
+__all__ = [
+    "ADMIN_ID",
+    "EVENING",
+    "TIMEOUT",
+    "USER",
+    "Clock",
+    "RunningBot",
+    "bot_running",
+    "copy_knowledge",
+    "exchange",
+    "helpdesk_for",
+    "press",
+    "say",
+]
 
 TIMEOUT = 3.0  # seconds for any one reply
 USER = DEFAULT_USER_ID
-# Tuesday 25 November 2025, 19:30 in Amsterdam: a working day, the phone line is open.
-EVENING = datetime(2025, 11, 25, 18, 30, tzinfo=UTC)
-ADMIN_ID = 5_550_001
-
-
-class Clock:
-    """A fixed moment that a test may move."""
-
-    def __init__(self, moment: datetime = EVENING) -> None:
-        self.moment = moment
-
-    def __call__(self) -> datetime:
-        return self.moment
-
-
-@dataclass
-class RunningBot:
-    server: BotApiTestServer
-    application: Application
-    config: Config
-    holder: HelpdeskHolder
-    store: QuestionStore
-    clock: Clock
-
-
-def copy_knowledge(target: Path) -> Path:
-    shutil.copytree(DEFAULT_KNOWLEDGE_DIR, target)
-    return target
-
-
-_HELPDESKS: dict[str, Helpdesk] = {}
-
-
-def helpdesk_for(folder: Path) -> Helpdesk:
-    """Load once per distinct content: a Helpdesk is immutable, so tests can share it."""
-    digest = hashlib.sha256()
-    for path in sorted(folder.rglob("*.y*ml")):
-        digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes())
-    key = digest.hexdigest()
-    if key not in _HELPDESKS:
-        _HELPDESKS[key] = load_helpdesk(folder)
-    return _HELPDESKS[key]
-
-
-@contextlib.asynccontextmanager
-async def bot_running(
-    tmp_path: Path,
-    *,
-    knowledge_dir: Path | None = None,
-    admin_chat_ids: Iterable[int] = (ADMIN_ID,),
-    reload_seconds: float = 30.0,
-    clock: Clock | None = None,
-    log_messages: bool = False,
-    store: QuestionStore | None = None,
-    server: BotApiTestServer | None = None,
-    **server_options: Any,
-) -> AsyncIterator[RunningBot]:
-    """Start server and bot; stop both, in the order ``Application.run_polling`` uses."""
-    if knowledge_dir is None:
-        knowledge_dir = copy_knowledge(tmp_path / "knowledge")
-    async with contextlib.AsyncExitStack() as stack:
-        if server is None:
-            server = await stack.enter_async_context(BotApiTestServer(**server_options))
-        config = Config(
-            token=server.token,
-            base_url=server.base_url,
-            base_file_url=server.base_file_url,
-            admin_chat_ids=frozenset(admin_chat_ids),
-            database=tmp_path / "q.sqlite3",
-            knowledge_dir=knowledge_dir,
-            reload_seconds=reload_seconds,
-            log_messages=log_messages,
-        )
-        holder = HelpdeskHolder(helpdesk_for(knowledge_dir), knowledge_dir)
-        store = store or QuestionStore(config.database)
-        clock = clock or Clock()
-        application = build_application(config, holder, store, clock)
-        async with application:  # initialize() ... shutdown()
-            # run_polling calls post_init after initialize() and post_stop after stop();
-            # a manual start has to do the same.
-            await application.post_init(application)
-            await application.start()
-            await application.updater.start_polling(poll_interval=0, timeout=1)
-            try:
-                yield RunningBot(server, application, config, holder, store, clock)
-            finally:
-                if application.updater.running:
-                    await application.updater.stop()
-                if application.running:
-                    await application.stop()
-                await application.post_stop(application)
 
 
 def pytest_configure(config: pytest.Config) -> None:

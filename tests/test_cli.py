@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import queue
 import shutil
 import subprocess
@@ -19,6 +18,7 @@ from bot.console import ConsoleChat, render_reply
 from bot.core import Helpdesk, load_helpdesk
 from bot.loader import DEFAULT_KNOWLEDGE_DIR
 from bot.replies import Outcome
+from tests.harness import env_without_token, run_bot
 
 ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT = 60
@@ -38,22 +38,11 @@ def helpdesk() -> Helpdesk:
 
 def bot(*args: str, stdin: str = "", env: dict[str, str] | None = None):
     """Run ``python -m bot`` in a subprocess, bounded by a timeout."""
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        cwd=ROOT,
-        env=env if env is not None else _env(),
-        timeout=TIMEOUT,
-    )
+    return run_bot(*args, stdin=stdin, env=env if env is not None else _env(), timeout=TIMEOUT)
 
 
 def _env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
-    env["PYTHONIOENCODING"] = "ascii"  # the bot must choose UTF-8 itself
-    return env
+    return env_without_token(PYTHONIOENCODING="ascii")  # the bot must choose UTF-8 itself
 
 
 def copy_knowledge(tmp_path: Path) -> Path:

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import Config
+from tests.harness import run_bot
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCKERFILE = ROOT / "Dockerfile"
@@ -212,15 +213,7 @@ def bot(cwd: Path, *args: str, **variables: str) -> subprocess.CompletedProcess:
         if key in ("PATH", "HOME", "LANG", "SYSTEMROOT", "PYTHONPATH")
     }
     env.update(variables)
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        cwd=cwd,
-        env=env,
-        timeout=TIMEOUT,
-    )
+    return run_bot(*args, stdin=None, cwd=cwd, env=env, timeout=TIMEOUT)
 
 
 def output_lines(result: subprocess.CompletedProcess) -> list[str]:
