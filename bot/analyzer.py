@@ -10,7 +10,6 @@ a question is about something the FAQ does not cover.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -277,6 +276,3 @@ class Analyzer:
             common = commonness(token)
             result.append(Term(stem, stem in self.known_stems, common > 0, common))
         return result
-
-    def stems(self, texts: Iterable[str]) -> set[str]:
-        return {t.stem for text in texts for t in self.terms(text)}

@@ -1,13 +1,16 @@
 """Score a message against every FAQ entry and say how sure we are.
 
 Each entry is a set of documents: its question and phrasings (compared with an F-score
-that leans on how much of the *message* a phrasing explains) and its answer (which only
-needs to cover the message, at a discount). Words weigh by how rare they are across
-entries; a word the knowledge does not know weighs heavily, so "helpt magnesium bij
-hoofdpijn?" does not reach the entry about RLS. Phrasings of questions the article does
-not answer (knowledge/out_of_scope.yaml) compete too: when one of them fits best, the
-message is referred. A long message is also scored sentence by sentence, so a story
-around the question does not drown it.
+that leans on how much of the *message* a phrasing explains), its answer, and its
+vocabulary (the words its phrasings use, each as far as it is typical of the entry); the
+last two only need to cover the message, at a discount. Words of the FAQ weigh by how
+telling they are across entries; other words by how rare they are in Dutch, so "helpt
+magnesium bij hoofdpijn?" does not reach the entry about RLS. Phrasings of questions the
+article does not answer (knowledge/out_of_scope.yaml) compete as one more owner. A question
+in a longer message is also scored on its own (with the sentence it points back to), so a
+story around it does not drown it. A second view on letter patterns (charprofile.py) says
+whether it agrees on the best entry, and the match notes words that suggest another subject
+altogether; core.decide turns all this into an answer, a choice or a referral.
 """
 
 from __future__ import annotations
@@ -21,24 +24,24 @@ from bot.charprofile import CharProfiles
 from bot.knowledge import Knowledge
 from bot.text import normalise, split_sentences
 
-ANSWER_DISCOUNT = 0.6
-VOCABULARY_DISCOUNT = 0.8
-TYPICAL = 4.0
-RARE_USES = 8
+# Measured on the development parts of the test set (tests/data/testset_dev*.yaml).
+ANSWER_DISCOUNT = 0.6  # an answer's words explain a message less surely than a phrasing
+VOCABULARY_DISCOUNT = 0.8  # ...and so do an entry's words spread over its phrasings
+TYPICAL = 4.0  # a word in a quarter of an entry's phrasings is fully typical of it
+BETA2 = 0.25  # F-beta with beta 0.5: explaining the message matters more than the phrasing
+RARE_USES, RARE_BONUS = 8, 2  # a word used once or twice in all phrasings tells little
 FOREIGN_TOPIC_USES = 2  # an off-topic word used this often is a topic of its own
 COMMON_ZIPF = 6.0  # an unknown word this common in Dutch weighs least
 RARE_ZIPF = 3.0  # ...and one this rare (or rarer) weighs fully
 MIN_RARITY = 0.2
-RARE_BONUS = 2
-BETA2 = 0.25  # F-beta with beta 0.5: explaining the message matters more than the phrasing
+TOPICAL_ZIPF = 4.5  # a word rarer than this in Dutch can be the subject of a question
 MAX_SENTENCES = 20
 CONFIRM_AMONG = 5  # the letter view compares the word view's best few entries
-CONFIRM_MARGIN = 0.05
-MIN_EVIDENCE = 2.0
-COMMON_POSTINGS = 300
-SIGNATURE_SHARE = 0.5
-SUBSTITUTE_WEIGHT = 1.5
-TOPICAL_ZIPF = 4.5  # a word rarer than this in Dutch can be the subject of a question
+CONFIRM_MARGIN = 0.05  # ...and must prefer the best one to the out-of-scope questions
+MIN_EVIDENCE = 2.0  # weight of shared words before the letter view may confirm
+COMMON_POSTINGS = 300  # a word in more phrasings than this does not pick candidates
+SIGNATURE_SHARE = 0.5  # a word in half an entry's phrasings is part of its signature
+SUBSTITUTE_WEIGHT = 1.5  # a word at least this telling can stand in for another subject
 
 
 @dataclass(frozen=True)
@@ -51,15 +54,10 @@ class Candidate:
 class MatchResult:
     candidates: tuple[Candidate, ...]  # best first, one per entry
     out_of_scope: float  # how well the best out-of-scope phrasing fits
-    unknown_words: tuple[str, ...]
     foreign_words: tuple[str, ...]  # unknown and not ordinary Dutch, or known only off-topic
     has_content: bool
     confirmed: bool = False  # the letter view agrees on the best entry
     substituted: bool = False  # another subject in place of the best entry's own words
-
-    @property
-    def best(self) -> Candidate | None:
-        return self.candidates[0] if self.candidates else None
 
 
 @dataclass(frozen=True)
@@ -214,7 +212,6 @@ class Matcher:
         ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
         entries = self.knowledge.entries
         candidates = tuple(Candidate(entries[i].id, round(s, 4)) for i, s in ranked[:10])
-        unknown = tuple(dict.fromkeys(t.stem for t in whole if not t.known))
         foreign = tuple(
             dict.fromkeys(
                 t.stem
@@ -230,7 +227,6 @@ class Matcher:
         return MatchResult(
             candidates,
             round(out_of_scope, 4),
-            unknown,
             foreign,
             bool(whole),
             confirmed,
