@@ -6,7 +6,7 @@ messages are never printed. All of them together must meet these figures.
 
 The targets are at least 92% right answers, at most 2% wrong answers, at least 92% of the
 unanswerable questions referred, every urgent message found and no false alarm. All but
-the first are asserted as they stand. Right answers reach 89% today; the assertion guards
+the first are asserted as they stand. Right answers reach 91.6% today; the assertion guards
 that level (RIGHT_ANSWER_FLOOR) until the matcher reaches 92%.
 """
 
@@ -21,7 +21,7 @@ from tests.testset import PARTS, Figures, evaluate, load_cases
 
 NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
 RIGHT_ANSWER_TARGET = 0.92
-RIGHT_ANSWER_FLOOR = 0.885
+RIGHT_ANSWER_FLOOR = 0.91
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +58,7 @@ def test_answerable_questions_get_the_right_answer(figures: Figures) -> None:
 
 
 @pytest.mark.xfail(
-    strict=True, reason="89% of answerable messages get the right answer; the target is 92%"
+    strict=True, reason="91.6% of answerable messages get the right answer; the target is 92%"
 )
 def test_answerable_questions_reach_the_target(figures: Figures) -> None:
     """Strict: once this passes, the floor above is raised to the target and this goes."""
