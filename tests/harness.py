@@ -11,6 +11,7 @@ subprocess, bounded by a timeout.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import os
@@ -134,6 +135,31 @@ async def bot_running(
 
 
 # -- python -m bot ------------------------------------------------------------------------
+
+
+@contextlib.asynccontextmanager
+async def bot_process(
+    tmp_path: Path, env: Mapping[str, str]
+) -> AsyncIterator[asyncio.subprocess.Process]:
+    """``python -m bot run`` as its own process, in ``tmp_path`` (so no .env of the project
+    is read); killed on the way out if it is still running."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        cwd=tmp_path,
+        env=dict(env),
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        yield process
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
 
 
 def env_without_token(**variables: str) -> dict[str, str]:

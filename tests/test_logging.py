@@ -21,6 +21,7 @@ import pytest
 from bot.logs import REDACTED, setup_logging
 from tests.botapi_server import DEFAULT_TOKEN, BotApiTestServer
 from tests.conftest import ADMIN_ID, bot_running, press, say
+from tests.harness import bot_process
 from tests.test_telegram_e2e import CLEAR, CLEAR_ID, OFF_TOPIC, URGENT
 
 NAME = "Geheimnaam"
@@ -156,22 +157,8 @@ async def test_run_with_a_token_telegram_refuses_stops_without_traceback(tmp_pat
             TELEGRAM_BASE_URL=server.base_url,
             DATABASE_PATH=str(tmp_path / "q.sqlite3"),
         )
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            "run",
-            cwd=tmp_path,
-            env=env,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
-        try:
+        async with bot_process(tmp_path, env) as process:
             out, err = await asyncio.wait_for(process.communicate(), timeout=30)
-        finally:
-            if process.returncode is None:
-                process.kill()
-                await process.wait()
     stderr = err.decode("utf-8")
     assert process.returncode == 2, stderr
     assert "Traceback" not in stderr
