@@ -59,10 +59,9 @@ def store(context: Context) -> QuestionStore | None:
     return context.bot_data.get("store")
 
 
-async def in_background(context: Context, call: Callable[..., object], *args: object) -> None:
+async def in_background(call: Callable[..., object], *args: object) -> None:
     """Database work off the event loop; the store logs its own failures."""
-    if store(context) is not None:
-        await asyncio.to_thread(call, *args)
+    await asyncio.to_thread(call, *args)
 
 
 async def send_html(
@@ -127,12 +126,9 @@ async def send_reply(
     message: MaybeInaccessibleMessage, reply: Reply, context: Context, quote: bool = False
 ) -> None:
     await send_html(message, to_html(reply), reply_keyboard(reply, desk(context).composer), quote)
-    moment = now(context)
     s = store(context)
-    if s is None:
-        return
-    if reply.outcome is Outcome.ANSWER and reply.faq_id:
-        await in_background(context, s.record_answer, reply.faq_id, moment)
+    if s is not None and reply.outcome is Outcome.ANSWER and reply.faq_id:
+        await in_background(s.record_answer, reply.faq_id, now(context))
 
 
 # -- commands -----------------------------------------------------------------------------
@@ -222,7 +218,7 @@ async def on_text(update: Update, context: Context) -> None:
     await send_reply(message, reply, context, quote=group)
     s = store(context)
     if s is not None and reply.outcome in STORED_OUTCOMES:
-        await in_background(context, s.record_question, text, reply.outcome.value, moment)
+        await in_background(s.record_question, text, reply.outcome.value, moment)
 
 
 async def on_other(update: Update, context: Context) -> None:
@@ -254,7 +250,7 @@ async def on_button(update: Update, context: Context) -> None:
         await _answer_query(query, d.composer.message("feedback_thanks"))
         s = store(context)
         if s is not None and faq_id in d.knowledge.by_id:
-            await in_background(context, s.record_feedback, faq_id, useful == "1", now(context))
+            await in_background(s.record_feedback, faq_id, useful == "1", now(context))
         if isinstance(message, Message):
             await _drop_feedback_row(message, context)
         return
