@@ -40,8 +40,12 @@ def decide(match: MatchResult, knowledge: Knowledge) -> Decision:
         return Decision(None, (), best.score)
     runner_up = match.candidates[1].score if len(match.candidates) > 1 else 0.0
     # A word the FAQ does not know, and that is no ordinary Dutch ('ropinirol', 'plms'), is
-    # the strongest sign of a near miss: then only a very close match is answered.
-    threshold = s.strict_threshold if match.foreign_words else s.answer_threshold
+    # the strongest sign of a near miss: then only a very close match is answered. Unless
+    # it is a detail beside the question ('magnesiumoxide van de kruidvat, is dat goed
+    # spul'): both views agree on the entry, no other subject stands in the place of its
+    # own words, and the questions the article does not answer fit less well.
+    incidental = match.confirmed and not match.substituted and match.out_of_scope < best.score
+    threshold = s.strict_threshold if match.foreign_words and not incidental else s.answer_threshold
     if best.score >= threshold and best.score - runner_up >= s.answer_margin:
         return Decision(best.entry_id, (), best.score)
     # Two independent views (words and letter patterns) agreeing is confidence too.

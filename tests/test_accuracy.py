@@ -5,9 +5,7 @@ Four parts, each written by someone who had not seen the matcher: three developm
 messages are never printed. All of them together must meet these figures.
 
 The targets are at least 92% right answers, at most 2% wrong answers, at least 92% of the
-unanswerable questions referred, every urgent message found and no false alarm. All but
-the first are asserted as they stand. Right answers reach 91.6% today; the assertion guards
-that level (RIGHT_ANSWER_FLOOR) until the matcher reaches 92%.
+unanswerable questions referred, every urgent message found and no false alarm.
 """
 
 from __future__ import annotations
@@ -21,7 +19,6 @@ from tests.testset import PARTS, Figures, evaluate, load_cases
 
 NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
 RIGHT_ANSWER_TARGET = 0.92
-RIGHT_ANSWER_FLOOR = 0.91
 
 
 @pytest.fixture(scope="module")
@@ -54,15 +51,7 @@ def test_the_set_is_large_enough(figures: Figures) -> None:
 
 def test_answerable_questions_get_the_right_answer(figures: Figures) -> None:
     rate = figures.right_answer / figures.answerable
-    assert rate >= RIGHT_ANSWER_FLOOR, (figures.summary(), figures.misses)
-
-
-@pytest.mark.xfail(
-    strict=True, reason="91.6% of answerable messages get the right answer; the target is 92%"
-)
-def test_answerable_questions_reach_the_target(figures: Figures) -> None:
-    """Strict: once this passes, the floor above is raised to the target and this goes."""
-    assert figures.right_answer / figures.answerable >= RIGHT_ANSWER_TARGET
+    assert rate >= RIGHT_ANSWER_TARGET, (figures.summary(), figures.misses)
 
 
 def test_hardly_any_wrong_answer(figures: Figures) -> None:

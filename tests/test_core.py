@@ -68,6 +68,16 @@ def test_a_near_miss_is_referred_not_answered(desk: Helpdesk) -> None:
         assert "vanavond om 19:00" in reply.text
 
 
+def test_a_shop_beside_the_question_does_not_block_the_answer(desk: Helpdesk) -> None:
+    """A name the bot does not know is a detail when both views agree on the entry and
+    the questions the article does not answer fit less well; alone with a price or a
+    shop question it still leads to a referral."""
+    kept = desk.respond("mijn magnesiumoxide komt van de kruidvat, is dat goed spul?", NOON)
+    assert (kept.outcome, kept.faq_id) == (Outcome.ANSWER, "anorganische-supplementen")
+    for message in ("wat kost magnesiumcitraat bij het kruidvat", "magnesium van de lidl?"):
+        assert desk.respond(message, NOON).outcome is Outcome.REFERRAL, message
+
+
 def test_an_empty_or_meaningless_message_asks_to_rephrase(desk: Helpdesk) -> None:
     for message in ("", "   ", "???", "👍👍"):
         reply = desk.respond(message, NOON)
