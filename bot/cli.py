@@ -142,6 +142,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return commands[args.command](args)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away ('ask --json < vragen.txt | head'): stop quietly, like other
+        # command-line tools, instead of a traceback. Python's advice: point stdout at
+        # devnull so the final flush at exit does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 def _use_utf8() -> None:

@@ -121,6 +121,30 @@ def test_ask_json_answers_each_line_before_the_input_ends():
         process.stdout.close()
 
 
+def test_ask_stops_quietly_when_its_reader_goes_away(tmp_path):
+    """'python -m bot ask --json < vragen.txt | head -1' ends without a traceback."""
+    questions = tmp_path / "vragen.txt"
+    questions.write_text("wat is magnesium\n" * 2000, encoding="utf-8")
+    with questions.open("rb") as stdin:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot", "ask", "--json"],
+            stdin=stdin,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=ROOT,
+            env=_env(),
+        )
+        try:
+            assert json.loads(process.stdout.readline())["outcome"] == "answer"
+            process.stdout.close()
+            _, errors = process.communicate(timeout=TIMEOUT)
+        finally:
+            process.kill()
+            process.wait(timeout=TIMEOUT)
+    assert process.returncode == 1
+    assert b"Traceback" not in errors, errors.decode()
+
+
 def test_urgent_message_gives_urgent():
     result = bot("ask", "--json", URGENT)
     assert result.returncode == 0, result.stderr
