@@ -61,7 +61,13 @@ def test_mag_is_magnesium_unless_a_person_stands_beside_it(desk: Helpdesk) -> No
 
 
 def test_a_near_miss_is_referred_not_answered(desk: Helpdesk) -> None:
-    for message in ("helpt magnesium bij hoofdpijn?", "mag ik ropinirol en magnesium samen"):
+    for message in (
+        "helpt magnesium bij hoofdpijn?",
+        "waar koop ik magnesium het goedkoopst?",
+        "mag ik magnesium naast mijn slaapmedicatie?",
+        "hoeveel magnesium moet mijn zoon van 6 nemen?",
+        "mag ik ropinirol en magnesium samen",
+    ):
         reply = desk.respond(message, NOON)
         assert reply.outcome is Outcome.REFERRAL, message
         assert "0900-7574636" in reply.text
