@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
+import yaml
 
 from bot.core import Helpdesk, load_helpdesk
 from bot.replies import Outcome
@@ -138,3 +140,16 @@ def test_every_answer_keeps_the_doctor_line_where_the_entry_asks_for_it(desk: He
     for entry in desk.knowledge.entries:
         reply = desk.answer_for(entry.id, NOON)
         assert (line in reply.text) == entry.doctor_advice, entry.id
+
+
+PROBES = yaml.safe_load((Path(__file__).parent / "data" / "urgent_probes.yaml").read_text("utf-8"))
+
+
+@pytest.mark.parametrize("message", PROBES["urgent"])
+def test_an_emergency_in_its_many_forms_is_urgent(desk: Helpdesk, message: str) -> None:
+    assert desk.respond(message, NOON).outcome is Outcome.URGENT
+
+
+@pytest.mark.parametrize("message", PROBES["ordinary"])
+def test_dramatic_words_in_an_ordinary_question_are_no_alarm(desk: Helpdesk, message: str) -> None:
+    assert desk.respond(message, NOON).outcome is not Outcome.URGENT
