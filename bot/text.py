@@ -16,8 +16,10 @@ MAX_CHARS = 2000  # longer messages are cut: no real question needs more, and ti
 @lru_cache(maxsize=4096)
 def normalise(text: str) -> str:
     """Lower case, no accents, no emoji or punctuation, single spaces: 'Cafeïne!!' → 'cafeine'."""
-    text = unicodedata.normalize("NFKD", text[:MAX_CHARS].casefold())
-    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = text[:MAX_CHARS].casefold()
+    if not text.isascii():  # plain ASCII has no accents to take off
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(c for c in text if not unicodedata.combining(c))
     text = _APOSTROPHES.sub("", text)
     text = _NOT_WORD.sub(" ", text)
     text = _REPEATED.sub(r"\1\1", text)
