@@ -10,11 +10,12 @@ answer; only the few candidates are compared, so it stays fast at any size of FA
 
 from __future__ import annotations
 
-import heapq
 import math
 import sys
 from collections import Counter
 from collections.abc import Iterable
+from itertools import chain
+from operator import itemgetter
 
 SIZES = (3, 4, 5)
 GRAM_BUDGET = 200_000  # n-grams kept over all profiles, so memory stays flat at any size
@@ -23,16 +24,14 @@ MIN_PROFILE, MAX_PROFILE = 300, 3000
 Vector = dict[str, float]
 
 
-def ngrams(words: Iterable[str], shared: bool = False) -> Counter[str]:
-    """The n-grams of the words; ``shared`` interns them, so the many profiles built from
-    the knowledge hold each n-gram string once."""
-    pieces = [
-        padded[i : i + n]
-        for padded in (f" {word} " for word in words)
-        for n in SIZES
-        for i in range(len(padded) - n + 1)
-    ]
-    return Counter(map(sys.intern, pieces) if shared else pieces)
+def _pieces(word: str) -> list[str]:
+    padded = f" {word} "
+    return [padded[i : i + n] for n in SIZES for i in range(len(padded) - n + 1)]
+
+
+def ngrams(words: Iterable[str]) -> Counter[str]:
+    """The n-grams of the words, each as often as it occurs."""
+    return Counter(piece for word in words for piece in _pieces(word))
 
 
 def _normalised(vector: Vector) -> Vector:
@@ -43,19 +42,39 @@ def _normalised(vector: Vector) -> Vector:
 class CharProfiles:
     def __init__(self, documents: Iterable[tuple[int, list[str]]]) -> None:
         """``documents``: (owner, content words) for every phrasing."""
-        counts: dict[int, Counter[str]] = {}
+        # All words of an owner together have the n-grams of its phrasings; the knowledge
+        # repeats its words, so each word is cut into n-grams once, and they are interned so
+        # the many profiles hold each n-gram string once.
+        words_of: dict[int, list[str]] = {}
         for owner, words in documents:
-            counts.setdefault(owner, Counter()).update(ngrams(words, shared=True))
-        frequency = Counter(g for grams in counts.values() for g in grams)
+            words_of.setdefault(owner, []).extend(words)
+        pieces_of: dict[str, list[str]] = {}
+        counts: dict[int, Counter[str]] = {}
+        for owner, words in words_of.items():
+            grams: list[str] = []
+            for word in words:
+                pieces = pieces_of.get(word)
+                if pieces is None:
+                    pieces = pieces_of[word] = [sys.intern(p) for p in _pieces(word)]
+                grams += pieces
+            counts[owner] = Counter(grams)
+        del words_of, pieces_of
+        frequency = Counter(chain.from_iterable(counts.values()))
         n = max(len(counts), 1)
         self.unseen_idf = math.log(n + 1)
         self.idf = {g: math.log((n + 1) / df) for g, df in frequency.items()}
         size = max(MIN_PROFILE, min(MAX_PROFILE, GRAM_BUDGET // n))
         self.profiles: dict[int, Vector] = {}
-        for owner, grams in counts.items():
-            weighted = {g: (1 + math.log(c)) * self.idf[g] for g, c in grams.items()}
-            kept = heapq.nlargest(size, weighted.items(), key=lambda kv: kv[1])
-            self.profiles[owner] = _normalised(dict(kept))
+        idf = self.idf
+        most = max((max(grams.values()) for grams in counts.values() if grams), default=0)
+        tf = [0.0] + [1 + math.log(c) for c in range(1, most + 1)]  # by count within the owner
+        for owner in list(counts):
+            grams = counts.pop(owner)  # let each owner's counts go once its profile is made
+            # The most telling n-grams; sorting is stable, so ties keep their first-seen order.
+            weighted = sorted(
+                ((g, tf[c] * idf[g]) for g, c in grams.items()), key=itemgetter(1), reverse=True
+            )
+            self.profiles[owner] = _normalised(dict(weighted[:size]))
 
     def similarities(self, words: list[str], owners: Iterable[int]) -> dict[int, float]:
         """Cosine similarity of the message to each named owner's profile."""
