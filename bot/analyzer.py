@@ -63,6 +63,7 @@ class Analyzer:
         self.abbreviations = knowledge.abbreviations
         self.abbreviation_guards = knowledge.abbreviation_guards
         self._repairs: dict[str, tuple[str, ...]] = {}
+        self._terms: dict[str, Term] = {}
         self.max_synonym_words = max((len(k.split()) for k in self.synonyms), default=1)
         self.synonym_starts = frozenset(k.split()[0] for k in self.synonyms if " " in k)
         counts: Counter[str] = Counter()
@@ -243,6 +244,8 @@ class Analyzer:
     def _apply_synonyms(self, tokens: list[str]) -> list[str]:
         """Longest synonym first: 'rusteloze benen' → 'rls' before 'benen' alone."""
         tokens = self._expand_abbreviations(tokens)
+        if self.synonym_starts.isdisjoint(tokens) and self.synonyms.keys().isdisjoint(tokens):
+            return tokens  # most texts: no word starts a synonym
         out: list[str] = []
         i = 0
         while i < len(tokens):
@@ -270,9 +273,15 @@ class Analyzer:
         return self.terms_of(self.content_words(text))
 
     def terms_of(self, content_words: list[str]) -> list[Term]:
-        result = []
-        for token in content_words:
+        return [self._term(token) for token in content_words]
+
+    def _term(self, token: str) -> Term:
+        """A word's Term depends on the word alone, and the knowledge repeats its words."""
+        term = self._terms.get(token)
+        if term is None:
             stem = self.stem(token)
             common = commonness(token)
-            result.append(Term(stem, stem in self.known_stems, common > 0, common))
-        return result
+            term = Term(stem, stem in self.known_stems, common > 0, common)
+            if len(self._terms) < 100_000:
+                self._terms[token] = term
+        return term
