@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from bot.analyzer import Analyzer, Term
 from bot.charprofile import CharProfiles
@@ -60,8 +61,9 @@ class MatchResult:
     substituted: bool = False  # another subject in place of the best entry's own words
 
 
-@dataclass(frozen=True)
-class _Doc:
+class _Doc(NamedTuple):
+    """A tuple, so the scoring loop can unpack it quickly."""
+
     owner: int  # entry index; len(entries) for out-of-scope phrasings
     weight: float  # total weight of its terms
     is_answer: bool | None  # None: all words of the entry's phrasings together
@@ -169,10 +171,11 @@ class Matcher:
     def _score(self, terms: list[Term], scores: dict[int, float]) -> None:
         """Raise ``scores[owner]`` to this piece of text's score where it is higher."""
         unique = {t.stem: t for t in terms}
-        message_weight = sum(self.weight(t) for t in unique.values())
+        weights = {stem: self.weight(t) for stem, t in unique.items()}
+        message_weight = sum(weights.values())
         if message_weight <= 0:
             return
-        known = [(stem, self.weight(t)) for stem, t in unique.items() if t.known]
+        known = [(stem, weights[stem]) for stem, t in unique.items() if t.known]
         picking = [(s, w) for s, w in known if s not in self.common]
         adding = [(s, w) for s, w in known if s in self.common]
         if not picking and known:
@@ -180,26 +183,32 @@ class Matcher:
             rarest = min(known, key=lambda sw: len(self.index.get(sw[0], ())))
             picking = [rarest]
             adding = [sw for sw in known if sw is not rarest]
-        overlap: dict[int, float] = defaultdict(float)
+        overlap: dict[int, float] = {}
         for stem, w in picking:
             for doc_id, share in self.index.get(stem, ()):
-                overlap[doc_id] += w * share
-        for doc_id in overlap:
-            words = self.doc_words[doc_id]
-            for stem, w in adding:
-                overlap[doc_id] += w * words.get(stem, 0.0)
+                overlap[doc_id] = overlap.get(doc_id, 0.0) + w * share
+        if adding:
+            doc_words = self.doc_words
+            for doc_id, shared in overlap.items():
+                words = doc_words[doc_id]
+                for stem, w in adding:
+                    share = words.get(stem)
+                    if share is not None:  # adding nothing would leave the sum as it is
+                        shared += w * share
+                overlap[doc_id] = shared
+        docs = self.docs
         for doc_id, shared in overlap.items():
-            doc = self.docs[doc_id]
+            owner, weight, is_answer = docs[doc_id]
             precision = shared / message_weight
-            if doc.is_answer is None:
+            if is_answer is None:
                 score = VOCABULARY_DISCOUNT * precision
-            elif doc.is_answer:
+            elif is_answer:
                 score = ANSWER_DISCOUNT * precision
             else:
-                recall = shared / doc.weight
+                recall = shared / weight
                 score = (1 + BETA2) * precision * recall / (BETA2 * precision + recall)
-            if score > scores.get(doc.owner, 0.0):
-                scores[doc.owner] = score
+            if score > scores.get(owner, 0.0):
+                scores[owner] = score
 
     def match(self, message: str) -> MatchResult:
         words = self.analyzer.content_words(message)
