@@ -118,33 +118,35 @@ class Matcher:
         self.foreign_topics = frozenset(s for s in self.foreign if uses[s] >= FOREIGN_TOPIC_USES)
 
         self.docs: list[_Doc] = []
-        self.doc_words: list[dict[str, float]] = []  # stem → share, per document
+        # stem → (document, share) postings; equal postings are one tuple, which keeps the
+        # index of 10,000 phrasings small.
         index: dict[str, list[tuple[int, float]]] = defaultdict(list)
         for owner, docs in enumerate(owners):
             for stems, is_answer in docs:
                 if stems:
-                    index_of_doc = len(self.docs)
+                    posting = (len(self.docs), 1.0)
                     weight = sum(self.weights[s] for s in stems)
                     self.docs.append(_Doc(owner, weight, is_answer))
-                    self.doc_words.append(dict.fromkeys(stems, 1.0))
                     for stem in stems:
-                        index[stem].append((index_of_doc, 1.0))
+                        index[stem].append(posting)
             if owner < self.out_of_scope_owner:
                 # The entry's vocabulary: a word counts as far as it is typical of the entry.
                 phrasings = [d for d, is_answer in docs if not is_answer]
                 counts = Counter(stem for d in phrasings for stem in d)
                 index_of_doc = len(self.docs)
                 self.docs.append(_Doc(owner, 0.0, None))
-                typical = {s: min(1.0, TYPICAL * c / len(phrasings)) for s, c in counts.items()}
-                self.doc_words.append(typical)
-                for stem, share in typical.items():
-                    index[stem].append((index_of_doc, share))
+                postings: dict[float, tuple[int, float]] = {}
+                for stem, c in counts.items():
+                    share = min(1.0, TYPICAL * c / len(phrasings))
+                    index[stem].append(postings.setdefault(share, (index_of_doc, share)))
         self.index = dict(index)
         # Words in very many phrasings ('magnesium') do not pick candidates; they only add
         # to the candidates other words picked, which keeps a message at about a millisecond.
         self.common = frozenset(
             s for s, postings in index.items() if len(postings) > COMMON_POSTINGS
         )
+        # document → share, for the common words only: the only words that are added
+        self.common_shares = {s: dict(self.index[s]) for s in self.common}
 
     @staticmethod
     def _signature(docs: list[tuple[frozenset[str], bool]]) -> frozenset[str]:
@@ -188,11 +190,11 @@ class Matcher:
             for doc_id, share in self.index.get(stem, ()):
                 overlap[doc_id] = overlap.get(doc_id, 0.0) + w * share
         if adding:
-            doc_words = self.doc_words
+            # Only common words are added (the rarest picks when all are common).
+            shares_of = [(self.common_shares[stem], w) for stem, w in adding]
             for doc_id, shared in overlap.items():
-                words = doc_words[doc_id]
-                for stem, w in adding:
-                    share = words.get(stem)
+                for shares, w in shares_of:
+                    share = shares.get(doc_id)
                     if share is not None:  # adding nothing would leave the sum as it is
                         shared += w * share
                 overlap[doc_id] = shared
