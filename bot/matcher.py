@@ -93,7 +93,6 @@ class Matcher:
             letter_documents.append((self.out_of_scope_owner, words))
             oos_docs.append((self._stems_of(words), False))
         owners.append(oos_docs)
-        self.letters = CharProfiles(letter_documents)
         self.entry_words = [
             frozenset().union(*(d for d, is_answer in docs if not is_answer)) for docs in owners
         ]
@@ -147,6 +146,8 @@ class Matcher:
         )
         # document → share, for the common words only: the only words that are added
         self.common_shares = {s: dict(self.index[s]) for s in self.common}
+        del owners  # the letter profiles need memory of their own while they are built
+        self.letters = CharProfiles(letter_documents)
 
     @staticmethod
     def _signature(docs: list[tuple[frozenset[str], bool]]) -> frozenset[str]:
