@@ -86,6 +86,7 @@ class Analyzer:
         ] + sorted(self.learned_parts)
         self._choice_rank = {w: i for i, w in enumerate(self._repair_choices)}
         self._choices_by_length: dict[int, list[str]] = {}
+        self._choices_cache: dict[tuple[int, int], list[str]] = {}
         for w in self._repair_choices:
             self._choices_by_length.setdefault(len(w), []).append(w)
         self.known_stems = frozenset(self.stem(w) for w in self.vocabulary | self.learned_parts)
@@ -179,14 +180,23 @@ class Analyzer:
         letters counts as one). Short words are left alone: 'vader' is no typo of 'vaker'."""
         if len(word) < _MIN_REPAIR_LENGTH:
             return None
-        # Only words of a length within reach, still the most frequent first.
-        reach = range(len(word) - max_edits, len(word) + max_edits + 1)
-        choices = sorted(
-            (w for n in reach for w in self._choices_by_length.get(n, ())),
-            key=self._choice_rank.__getitem__,
-        )
+        choices = self._choices_within(len(word), max_edits)
         near = process.extractOne(word, choices, scorer=OSA.distance, score_cutoff=max_edits)
         return near[0] if near is not None else None
+
+    def _choices_within(self, length: int, max_edits: int) -> list[str]:
+        """Only words of a length within reach, still the most frequent first; made once
+        per length, as every word of that length needs the same list."""
+        key = (length, max_edits)
+        choices = self._choices_cache.get(key)
+        if choices is None:
+            reach = range(length - max_edits, length + max_edits + 1)
+            choices = sorted(
+                (w for n in reach for w in self._choices_by_length.get(n, ())),
+                key=self._choice_rank.__getitem__,
+            )
+            self._choices_cache[key] = choices
+        return choices
 
     def _repair(self, word: str) -> tuple[str, ...]:
         """The word as the knowledge would spell it, or unchanged when nothing is close.
