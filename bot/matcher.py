@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from bot.analyzer import Analyzer, Term
 from bot.charprofile import CharProfiles
@@ -60,8 +61,9 @@ class MatchResult:
     substituted: bool = False  # another subject in place of the best entry's own words
 
 
-@dataclass(frozen=True)
-class _Doc:
+class _Doc(NamedTuple):
+    """A tuple, so the scoring loop can unpack it quickly."""
+
     owner: int  # entry index; len(entries) for out-of-scope phrasings
     weight: float  # total weight of its terms
     is_answer: bool | None  # None: all words of the entry's phrasings together
@@ -91,7 +93,6 @@ class Matcher:
             letter_documents.append((self.out_of_scope_owner, words))
             oos_docs.append((self._stems_of(words), False))
         owners.append(oos_docs)
-        self.letters = CharProfiles(letter_documents)
         self.entry_words = [
             frozenset().union(*(d for d, is_answer in docs if not is_answer)) for docs in owners
         ]
@@ -116,33 +117,37 @@ class Matcher:
         self.foreign_topics = frozenset(s for s in self.foreign if uses[s] >= FOREIGN_TOPIC_USES)
 
         self.docs: list[_Doc] = []
-        self.doc_words: list[dict[str, float]] = []  # stem → share, per document
+        # stem → (document, share) postings; equal postings are one tuple, which keeps the
+        # index of 10,000 phrasings small.
         index: dict[str, list[tuple[int, float]]] = defaultdict(list)
         for owner, docs in enumerate(owners):
             for stems, is_answer in docs:
                 if stems:
-                    index_of_doc = len(self.docs)
+                    posting = (len(self.docs), 1.0)
                     weight = sum(self.weights[s] for s in stems)
                     self.docs.append(_Doc(owner, weight, is_answer))
-                    self.doc_words.append(dict.fromkeys(stems, 1.0))
                     for stem in stems:
-                        index[stem].append((index_of_doc, 1.0))
+                        index[stem].append(posting)
             if owner < self.out_of_scope_owner:
                 # The entry's vocabulary: a word counts as far as it is typical of the entry.
                 phrasings = [d for d, is_answer in docs if not is_answer]
                 counts = Counter(stem for d in phrasings for stem in d)
                 index_of_doc = len(self.docs)
                 self.docs.append(_Doc(owner, 0.0, None))
-                typical = {s: min(1.0, TYPICAL * c / len(phrasings)) for s, c in counts.items()}
-                self.doc_words.append(typical)
-                for stem, share in typical.items():
-                    index[stem].append((index_of_doc, share))
+                postings: dict[float, tuple[int, float]] = {}
+                for stem, c in counts.items():
+                    share = min(1.0, TYPICAL * c / len(phrasings))
+                    index[stem].append(postings.setdefault(share, (index_of_doc, share)))
         self.index = dict(index)
         # Words in very many phrasings ('magnesium') do not pick candidates; they only add
         # to the candidates other words picked, which keeps a message at about a millisecond.
         self.common = frozenset(
             s for s, postings in index.items() if len(postings) > COMMON_POSTINGS
         )
+        # document → share, for the common words only: the only words that are added
+        self.common_shares = {s: dict(self.index[s]) for s in self.common}
+        del owners  # the letter profiles need memory of their own while they are built
+        self.letters = CharProfiles(letter_documents)
 
     @staticmethod
     def _signature(docs: list[tuple[frozenset[str], bool]]) -> frozenset[str]:
@@ -169,10 +174,11 @@ class Matcher:
     def _score(self, terms: list[Term], scores: dict[int, float]) -> None:
         """Raise ``scores[owner]`` to this piece of text's score where it is higher."""
         unique = {t.stem: t for t in terms}
-        message_weight = sum(self.weight(t) for t in unique.values())
+        weights = {stem: self.weight(t) for stem, t in unique.items()}
+        message_weight = sum(weights.values())
         if message_weight <= 0:
             return
-        known = [(stem, self.weight(t)) for stem, t in unique.items() if t.known]
+        known = [(stem, weights[stem]) for stem, t in unique.items() if t.known]
         picking = [(s, w) for s, w in known if s not in self.common]
         adding = [(s, w) for s, w in known if s in self.common]
         if not picking and known:
@@ -180,26 +186,32 @@ class Matcher:
             rarest = min(known, key=lambda sw: len(self.index.get(sw[0], ())))
             picking = [rarest]
             adding = [sw for sw in known if sw is not rarest]
-        overlap: dict[int, float] = defaultdict(float)
+        overlap: dict[int, float] = {}
         for stem, w in picking:
             for doc_id, share in self.index.get(stem, ()):
-                overlap[doc_id] += w * share
-        for doc_id in overlap:
-            words = self.doc_words[doc_id]
-            for stem, w in adding:
-                overlap[doc_id] += w * words.get(stem, 0.0)
+                overlap[doc_id] = overlap.get(doc_id, 0.0) + w * share
+        if adding:
+            # Only common words are added (the rarest picks when all are common).
+            shares_of = [(self.common_shares[stem], w) for stem, w in adding]
+            for doc_id, shared in overlap.items():
+                for shares, w in shares_of:
+                    share = shares.get(doc_id)
+                    if share is not None:  # adding nothing would leave the sum as it is
+                        shared += w * share
+                overlap[doc_id] = shared
+        docs = self.docs
         for doc_id, shared in overlap.items():
-            doc = self.docs[doc_id]
+            owner, weight, is_answer = docs[doc_id]
             precision = shared / message_weight
-            if doc.is_answer is None:
+            if is_answer is None:
                 score = VOCABULARY_DISCOUNT * precision
-            elif doc.is_answer:
+            elif is_answer:
                 score = ANSWER_DISCOUNT * precision
             else:
-                recall = shared / doc.weight
+                recall = shared / weight
                 score = (1 + BETA2) * precision * recall / (BETA2 * precision + recall)
-            if score > scores.get(doc.owner, 0.0):
-                scores[doc.owner] = score
+            if score > scores.get(owner, 0.0):
+                scores[owner] = score
 
     def match(self, message: str) -> MatchResult:
         words = self.analyzer.content_words(message)

@@ -10,18 +10,26 @@ _APOSTROPHES = re.compile(r"['’‘`´]")
 _NOT_WORD = re.compile(r"[^0-9a-z]+")
 _REPEATED = re.compile(r"([a-z])\1{2,}")  # 'heeeelp' → 'heelp': Dutch never triples a letter
 _DIGIT_LETTER = re.compile(r"(?<=[0-9])(?=[a-z])|(?<=[a-z])(?=[0-9])")
+# Cheap searches that tell when the two above have anything to do (seldom): they are slow
+# on long texts such as answers, where they mostly find nothing.
+_TRIPLE = re.compile(r"([a-z])\1\1")
+_DIGIT = re.compile(r"[0-9]")
 MAX_CHARS = 2000  # longer messages are cut: no real question needs more, and time stays bounded
 
 
 @lru_cache(maxsize=4096)
 def normalise(text: str) -> str:
     """Lower case, no accents, no emoji or punctuation, single spaces: 'Cafeïne!!' → 'cafeine'."""
-    text = unicodedata.normalize("NFKD", text[:MAX_CHARS].casefold())
-    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = text[:MAX_CHARS].casefold()
+    if not text.isascii():  # plain ASCII has no accents to take off
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(c for c in text if not unicodedata.combining(c))
     text = _APOSTROPHES.sub("", text)
     text = _NOT_WORD.sub(" ", text)
-    text = _REPEATED.sub(r"\1\1", text)
-    text = _DIGIT_LETTER.sub(" ", text)
+    if _TRIPLE.search(text):
+        text = _REPEATED.sub(r"\1\1", text)
+    if _DIGIT.search(text):
+        text = _DIGIT_LETTER.sub(" ", text)
     return " ".join(text.split())
 
 

@@ -53,8 +53,14 @@ class UrgencyDetector:
         self.fuzzy_words = sorted(w for w in self.exact_words if len(w) >= _FUZZY_MIN_LENGTH)
         self.prefixes = sorted(w[:-1] for w in words if w.endswith("*"))
         # Per pattern, the first words of one of its terms: unless one of them is in the
-        # sentence, the pattern cannot hold, and is not checked further.
+        # sentence, the pattern cannot hold, and is not checked further. Looked up from the
+        # words, so a sentence only visits the few patterns it may match.
         self.keys = [_key_words(p) for p in self.patterns]
+        self.patterns_by_key: dict[str, list[int]] = {}
+        for index, keys in enumerate(self.keys):
+            for key in keys:
+                self.patterns_by_key.setdefault(key, []).append(index)
+        self._like: dict[str, tuple[str, ...]] = {}  # token → the pattern words it may be
 
     def find(self, message: str) -> UrgentPattern | None:
         for sentence in _SENTENCE.split(message[:MAX_CHARS]):
@@ -62,9 +68,9 @@ class UrgencyDetector:
             if not tokens:
                 continue
             positions = self._positions(tokens)
-            for pattern, keys in zip(self.patterns, self.keys, strict=True):
-                if keys.isdisjoint(positions):
-                    continue
+            candidates = {i for word in positions for i in self.patterns_by_key.get(word, ())}
+            for i in sorted(candidates):  # in the order of the patterns, as written
+                pattern = self.patterns[i]
                 if all(
                     self._term_found(t, positions, clause_ends, tokens) != _is_negated(t)
                     for t in pattern.terms
@@ -88,11 +94,13 @@ class UrgencyDetector:
     def _positions(self, tokens: list[str]) -> dict[str, set[int]]:
         """Where each pattern word (or 'prefix*') occurs, typos forgiven."""
         found: dict[str, set[int]] = defaultdict(set)
-        seen: dict[str, list[str]] = {}
         for i, token in enumerate(tokens):
-            if token not in seen:
-                seen[token] = self._words_like(token)
-            for word in seen[token]:
+            like = self._like.get(token)
+            if like is None:
+                like = tuple(self._words_like(token))
+                if len(self._like) < 100_000:  # people use the same words again and again
+                    self._like[token] = like
+            for word in like:
                 found[word].add(i)
         return found
 
