@@ -153,3 +153,12 @@ def test_an_emergency_in_its_many_forms_is_urgent(desk: Helpdesk, message: str) 
 @pytest.mark.parametrize("message", PROBES["ordinary"])
 def test_dramatic_words_in_an_ordinary_question_are_no_alarm(desk: Helpdesk, message: str) -> None:
     assert desk.respond(message, NOON).outcome is not Outcome.URGENT
+
+
+def test_the_dutch_word_list_is_read_as_wordfreq_reads_it() -> None:
+    """bot/lexicon.py reads wordfreq's data file itself, to skip importing its tokenisers."""
+    from wordfreq import get_frequency_list
+
+    from bot.lexicon import frequency_buckets
+
+    assert frequency_buckets() == get_frequency_list("nl", wordlist="small")
