@@ -18,9 +18,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
-import random
 import resource
-import shutil
 import statistics
 import subprocess
 import sys
@@ -29,7 +27,6 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-import yaml
 from rapidfuzz import fuzz, process, utils
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.core import Helpdesk  # noqa: E402
 from bot.loader import DEFAULT_KNOWLEDGE_DIR, load_knowledge  # noqa: E402
+from tests.generated_faq import generated_knowledge  # noqa: E402
 from tests.testset import PARTS, evaluate, load_cases  # noqa: E402
 
 BASELINE_CUTOFF = 80
@@ -52,38 +50,6 @@ def rss_mb() -> float:
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
-def generated_knowledge(target_phrasings: int, folder: Path) -> Path:
-    """A copy of knowledge/ whose FAQ is blown up to about ``target_phrasings`` phrasings,
-    built from the real vocabulary so the words look like real questions."""
-    shutil.copytree(DEFAULT_KNOWLEDGE_DIR, folder, dirs_exist_ok=True)
-    real = load_knowledge(DEFAULT_KNOWLEDGE_DIR).knowledge
-    words = sorted({w for e in real.entries for p in e.phrasings for w in p.lower().split()})
-    rng = random.Random(7)
-    per_entry = 20
-    entries = []
-    for n in range(target_phrasings // per_entry):
-        base = real.entries[n % len(real.entries)]
-        phrasings = [
-            " ".join(rng.sample(words, rng.randint(3, 8))) + f" {n}" for _ in range(per_entry)
-        ]
-        entries.append(
-            {
-                "id": f"gegenereerd-{n}",
-                "question": f"{base.question} ({n})",
-                "answer": base.answer,
-                "phrasings": phrasings,
-                "source": base.source,
-            }
-        )
-    for old in (folder / "faq").glob("*.yaml"):
-        old.unlink()
-    (folder / "faq" / "gegenereerd.yaml").write_text(
-        yaml.safe_dump({"topic": "Gegenereerd", "entries": entries}, allow_unicode=True),
-        encoding="utf-8",
-    )
-    return folder
 
 
 def measure(folder: Path, messages: list[str], repeats: int) -> dict[str, float]:

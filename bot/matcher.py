@@ -221,7 +221,9 @@ class Matcher:
         for part in self._questions(message):
             self._score(part, scores)
         out_of_scope = scores.pop(self.out_of_scope_owner, 0.0)
-        ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
+        # Equal scores in the knowledge's order, so the same message always gets the same
+        # reply: sums over sets differ in the last bits from one process to the next.
+        ranked = sorted(scores.items(), key=lambda kv: (-round(kv[1], 9), kv[0]))
         entries = self.knowledge.entries
         candidates = tuple(Candidate(entries[i].id, round(s, 4)) for i, s in ranked[:10])
         foreign = tuple(
