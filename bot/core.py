@@ -7,7 +7,6 @@ from datetime import datetime
 from pathlib import Path
 
 from bot.analyzer import Analyzer
-from bot.hours import load_calendar
 from bot.knowledge import Knowledge
 from bot.loader import DEFAULT_KNOWLEDGE_DIR, LoadResult, load_knowledge
 from bot.matcher import Matcher, MatchResult
@@ -79,7 +78,6 @@ class Helpdesk:
         )
         self.smalltalk = SmalltalkDetector(knowledge)
         self.composer = Composer(knowledge, retention_days)
-        load_calendar(knowledge.helpline)
 
     def respond(self, message: str, now: datetime) -> Reply:
         if self.urgency.find(message) is not None:
