@@ -7,7 +7,7 @@ together are held to these figures.
 
 The targets are at least 92% right answers, at most 2% wrong answers, at least 92% of the
 unanswerable questions referred, every urgent message found and no false alarm. The last
-three hold. Right answers (89.4%) and referrals (91.2%) do not reach their targets yet: they
+three hold. Right answers (89.4%) and referrals (91.9%) do not reach their targets yet: they
 are guarded at the level reached (the floors below), and each target is a strict expected
 failure that turns red once it is met, so the floor can then be raised to the target.
 """
@@ -73,7 +73,7 @@ def test_unanswerable_questions_are_referred(figures: Figures) -> None:
     assert figures.referred / figures.unanswerable >= REFERRAL_FLOOR, figures.summary()
 
 
-@pytest.mark.xfail(strict=True, reason="91.2% of unanswerable messages are referred")
+@pytest.mark.xfail(strict=True, reason="91.9% of unanswerable messages are referred")
 def test_unanswerable_questions_reach_the_target(figures: Figures) -> None:
     """Strict: once this passes, the floor above is raised to the target and this goes."""
     assert figures.referred / figures.unanswerable >= REFERRAL_TARGET
