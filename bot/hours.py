@@ -11,8 +11,6 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-import holidays
-
 # Asking the holidays library for one country imports the rules of every country (about a
 # tenth of a second). Importing them with the other imports puts that at the start of the
 # process instead of in the first referral after a start.
