@@ -10,18 +10,14 @@ from __future__ import annotations
 import gzip
 import importlib.util
 import math
-import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
 import msgpack
 
+from bot.text import without_accents
+
 _ENDINGS = ("end", "ende", "tjes", "jes", "tje", "je", "en", "de", "te", "s", "e", "t")
-
-
-def _plain(word: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", word.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def frequency_buckets() -> list[list[str]]:
@@ -56,7 +52,7 @@ def _zipf_table() -> dict[str, float]:
         frequency = 10 ** (-index / 100)  # wordfreq's cB_to_freq: what it gives each word
         zipf = math.log10(frequency) + 9 if frequency > 0 else 0.0
         for word in bucket:
-            key = word if word.isascii() else _plain(word)
+            key = word if word.isascii() else without_accents(word.casefold())
             if zipf > table.get(key, 0.0):
                 table[key] = zipf
     return table

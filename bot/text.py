@@ -17,13 +17,18 @@ _DIGIT = re.compile(r"[0-9]")
 MAX_CHARS = 2000  # longer messages are cut: no real question needs more, and time stays bounded
 
 
+def without_accents(text: str) -> str:
+    """'cafeïne' → 'cafeine', 'vegetariër' → 'vegetarier'."""
+    if text.isascii():  # plain ASCII has no accents to take off
+        return text
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
 @lru_cache(maxsize=4096)
 def normalise(text: str) -> str:
     """Lower case, no accents, no emoji or punctuation, single spaces: 'Cafeïne!!' → 'cafeine'."""
-    text = text[:MAX_CHARS].casefold()
-    if not text.isascii():  # plain ASCII has no accents to take off
-        text = unicodedata.normalize("NFKD", text)
-        text = "".join(c for c in text if not unicodedata.combining(c))
+    text = without_accents(text[:MAX_CHARS].casefold())
     text = _APOSTROPHES.sub("", text)
     text = _NOT_WORD.sub(" ", text)
     if _TRIPLE.search(text):
