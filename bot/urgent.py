@@ -55,10 +55,9 @@ class UrgencyDetector:
         # Per pattern, the first words of one of its terms: unless one of them is in the
         # sentence, the pattern cannot hold, and is not checked further. Looked up from the
         # words, so a sentence only visits the few patterns it may match.
-        self.keys = [_key_words(p) for p in self.patterns]
         self.patterns_by_key: dict[str, list[int]] = {}
-        for index, keys in enumerate(self.keys):
-            for key in keys:
+        for index, pattern in enumerate(self.patterns):
+            for key in _key_words(pattern):
                 self.patterns_by_key.setdefault(key, []).append(index)
         self._like: dict[str, tuple[str, ...]] = {}  # token → the pattern words it may be
 
