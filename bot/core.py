@@ -32,7 +32,7 @@ def decide(match: MatchResult, knowledge: Knowledge) -> Decision:
     if not match.candidates:
         return Decision(None, (), 0.0)
     best = match.candidates[0]
-    if match.out_of_scope >= best.score - s.out_of_scope_margin:
+    if match.out_of_scope >= best.score - s.out_of_scope_margin or match.out_of_scope_explains:
         return Decision(None, (), best.score)
     # 'hoeveel ijzer per dag': another subject in the place of the entry's own words, and
     # the letter view does not vouch for the entry either.

@@ -43,6 +43,8 @@ MIN_EVIDENCE = 2.0  # weight of shared words before the letter view may confirm
 COMMON_POSTINGS = 300  # a word in more phrasings than this does not pick candidates
 SIGNATURE_SHARE = 0.5  # a word in half an entry's phrasings is part of its signature
 SUBSTITUTE_WEIGHT = 1.5  # a word at least this telling can stand in for another subject
+OUT_OF_SCOPE_NEAR = 0.05  # an out-of-scope question this close to the best entry...
+EXPLAINING_WEIGHT = 2.0  # ...that knows a word this telling which the entry lacks, wins
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,7 @@ class MatchResult:
     has_content: bool
     confirmed: bool = False  # the letter view agrees on the best entry
     substituted: bool = False  # another subject in place of the best entry's own words
+    out_of_scope_explains: bool = False  # an out-of-scope question nearly as close knows more
 
 
 class _Doc(NamedTuple):
@@ -238,6 +241,7 @@ class Matcher:
         substituted = bool(ranked) and (
             self._substituted(whole, ranked[0][0]) or self._swapped_subject(whole, ranked[0][0])
         )
+        explains = bool(ranked) and out_of_scope >= ranked[0][1] - OUT_OF_SCOPE_NEAR
         return MatchResult(
             candidates,
             round(out_of_scope, 4),
@@ -245,6 +249,20 @@ class Matcher:
             bool(whole),
             confirmed,
             substituted,
+            explains and self._out_of_scope_knows_more(whole, ranked[0][0]),
+        )
+
+    def _out_of_scope_knows_more(self, terms: list[Term], best: int) -> bool:
+        """'kan ik mijn lidmaatschap opzeggen': a question the article does not answer fits
+        about as well as the best entry, and it knows a telling word of the message
+        ('opzeggen') that the entry never uses."""
+        vocabulary = self.entry_words[best]
+        out_of_scope = self.entry_words[self.out_of_scope_owner]
+        return any(
+            t.stem not in vocabulary
+            and t.stem in out_of_scope
+            and self.weight(t) >= EXPLAINING_WEIGHT
+            for t in terms
         )
 
     def _substituted(self, terms: list[Term], best: int) -> bool:

@@ -7,9 +7,9 @@ together are held to these figures.
 
 The targets are at least 92% right answers, at most 2% wrong answers, at least 92% of the
 unanswerable questions referred, every urgent message found and no false alarm. The last
-three hold. Right answers (89.4%) and referrals (91.9%) do not reach their targets yet: they
-are guarded at the level reached (the floors below), and each target is a strict expected
-failure that turns red once it is met, so the floor can then be raised to the target.
+four hold. Right answers (89.1%) do not reach their target yet: they are guarded at the level
+reached (the floor below), and the target is a strict expected failure that turns red once it
+is met, so the floor can then be raised to the target.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from tests.testset import PARTS, Figures, evaluate, load_cases
 
 NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
 RIGHT_ANSWER_TARGET, RIGHT_ANSWER_FLOOR = 0.92, 0.89
-REFERRAL_TARGET, REFERRAL_FLOOR = 0.92, 0.91
+REFERRAL_TARGET = 0.92
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +59,7 @@ def test_answerable_questions_get_the_right_answer(figures: Figures) -> None:
     assert rate >= RIGHT_ANSWER_FLOOR, (figures.summary(), figures.misses)
 
 
-@pytest.mark.xfail(strict=True, reason="89.4% of answerable messages get the right answer")
+@pytest.mark.xfail(strict=True, reason="89.1% of answerable messages get the right answer")
 def test_answerable_questions_reach_the_target(figures: Figures) -> None:
     """Strict: once this passes, the floor above is raised to the target and this goes."""
     assert figures.right_answer / figures.answerable >= RIGHT_ANSWER_TARGET
@@ -70,13 +70,7 @@ def test_hardly_any_wrong_answer(figures: Figures) -> None:
 
 
 def test_unanswerable_questions_are_referred(figures: Figures) -> None:
-    assert figures.referred / figures.unanswerable >= REFERRAL_FLOOR, figures.summary()
-
-
-@pytest.mark.xfail(strict=True, reason="91.9% of unanswerable messages are referred")
-def test_unanswerable_questions_reach_the_target(figures: Figures) -> None:
-    """Strict: once this passes, the floor above is raised to the target and this goes."""
-    assert figures.referred / figures.unanswerable >= REFERRAL_TARGET
+    assert figures.referred / figures.unanswerable >= REFERRAL_TARGET, figures.summary()
 
 
 def test_every_urgent_message_is_urgent(figures: Figures) -> None:

@@ -76,6 +76,16 @@ def test_a_near_miss_is_referred_not_answered(desk: Helpdesk) -> None:
         assert "vanavond om 19:00" in reply.text
 
 
+def test_a_close_out_of_scope_question_that_knows_more_of_the_message_wins(desk: Helpdesk) -> None:
+    """'apotheek' is a word only the questions the article does not answer use: when one
+    of them fits about as well as the helpline's entry, the bot refers instead of giving
+    the foundation's opening hours for the pharmacy's."""
+    asked = desk.respond("hoe laat gaat de apotheek open op zaterdag", NOON)
+    assert asked.outcome is Outcome.REFERRAL
+    own = desk.respond("hoe laat zijn jullie open op woensdag", NOON)
+    assert (own.outcome, own.faq_id) == (Outcome.ANSWER, "contact-stichting")
+
+
 def test_a_shop_beside_the_question_does_not_block_the_answer(desk: Helpdesk) -> None:
     """A name the bot does not know is a detail when both views agree on the entry and
     the questions the article does not answer fit less well; alone with a price or a
