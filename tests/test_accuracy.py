@@ -6,10 +6,11 @@ held-out parts that are only measured and whose messages are never printed. All 
 together are held to these figures.
 
 The targets are at least 92% right answers, at most 2% wrong answers, at least 92% of the
-unanswerable questions referred, every urgent message found and no false alarm. The last
-four hold. Right answers (89.1%) do not reach their target yet: they are guarded at the level
-reached (the floor below), and the target is a strict expected failure that turns red once it
-is met, so the floor can then be raised to the target.
+unanswerable questions referred, every urgent message found and no false alarm; beside them,
+every greeting, thanks or question about the bot gets smalltalk. All but the first hold.
+Right answers (89.1%) do not reach their target yet: they are guarded at the level reached
+(the floor below), and the target is a strict expected failure that turns red once it is
+met, so the floor can then be raised to the target.
 """
 
 from __future__ import annotations
@@ -81,3 +82,9 @@ def test_every_urgent_message_is_urgent(figures: Figures) -> None:
 
 def test_no_ordinary_message_is_urgent(figures: Figures) -> None:
     assert figures.false_urgent == 0, [m for m in figures.misses if "false urgent" in m]
+
+
+def test_greetings_thanks_and_questions_about_the_bot_are_smalltalk(figures: Figures) -> None:
+    assert figures.smalltalk_found == figures.smalltalk, [
+        m for m in figures.misses if "!= smalltalk" in m
+    ]

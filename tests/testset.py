@@ -47,6 +47,8 @@ class Figures:
     urgent_found: int = 0
     ordinary: int = 0
     false_urgent: int = 0
+    smalltalk: int = 0
+    smalltalk_found: int = 0
     misses: list[str] = field(default_factory=list)
 
     def rate(self, part: int, whole: int) -> float:
@@ -60,7 +62,8 @@ class Figures:
             f"unanswerable referred {self.rate(self.referred, self.unanswerable):.1%} "
             f"({self.referred}/{self.unanswerable}), "
             f"urgent found {self.urgent_found}/{self.urgent}, "
-            f"false urgent {self.false_urgent}/{self.ordinary}"
+            f"false urgent {self.false_urgent}/{self.ordinary}, "
+            f"smalltalk {self.smalltalk_found}/{self.smalltalk}"
         )
 
 
@@ -100,6 +103,10 @@ def evaluate(cases: list[Case], respond: Responder) -> Figures:
                 f.urgent_found += 1
             else:
                 f.misses.append(f"missed urgent ({outcome}): {case.text!r}")
-        elif case.kind == "smalltalk" and outcome != "smalltalk":
-            f.misses.append(f"{outcome} != smalltalk: {case.text!r}")
+        elif case.kind == "smalltalk":
+            f.smalltalk += 1
+            if outcome == "smalltalk":
+                f.smalltalk_found += 1
+            else:
+                f.misses.append(f"{outcome} != smalltalk: {case.text!r}")
     return f
