@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from functools import lru_cache
 
 import Stemmer
 from rapidfuzz import process
@@ -20,6 +19,7 @@ from rapidfuzz.distance import OSA
 from bot.knowledge import Knowledge
 from bot.lexicon import commonness, is_dutch_word
 from bot.text import words
+from bot.wordcache import WordCache
 
 _LINKERS = ("", "s", "e", "en")
 _MIN_PART = 3
@@ -29,7 +29,6 @@ _MIN_REPAIR_LENGTH = 6
 _STEMMER = Stemmer.Stemmer("dutch")
 
 
-@lru_cache(maxsize=65536)
 def _stem(word: str) -> str:
     """Snowball's Dutch stemmer: 'tabletten' → 'tablet', 'bananen' and 'banaan' → 'banaan'."""
     return _STEMMER.stemWord(word) if word.isalpha() else word
@@ -62,16 +61,18 @@ class Analyzer:
         self.synonyms = knowledge.synonyms
         self.abbreviations = knowledge.abbreviations
         self.abbreviation_guards = knowledge.abbreviation_guards
-        self._repairs: dict[str, tuple[str, ...]] = {}
-        self._terms: dict[str, Term] = {}
+        self._repairs: WordCache[tuple[str, ...]] = WordCache(self._may_keep)
+        self._terms: WordCache[Term] = WordCache(self._may_keep)
         self.max_synonym_words = max((len(k.split()) for k in self.synonyms), default=1)
         self.synonym_starts = frozenset(k.split()[0] for k in self.synonyms if " " in k)
+        # The knowledge's texts as words, kept for the matcher's pass over the same texts
+        # once the vocabulary is known (see forget_knowledge_texts).
+        self._knowledge_words: dict[str, list[str]] = {}
         counts: Counter[str] = Counter()
-        for entry in knowledge.entries:
-            for text in (entry.question, *entry.phrasings, entry.answer):
-                counts.update(w for w in words(text) if w not in self.stopwords)
-        for text in knowledge.out_of_scope:
-            counts.update(w for w in words(text) if w not in self.stopwords)
+        texts = [t for e in knowledge.entries for t in (e.question, *e.phrasings, e.answer)]
+        for text in (*texts, *knowledge.out_of_scope):
+            found = self._knowledge_words.setdefault(text, words(text))
+            counts.update(w for w in found if w not in self.stopwords)
         for variant, canonical in self.synonyms.items():
             counts.update(variant.split())
             counts.update(canonical.split())
@@ -152,6 +153,10 @@ class Analyzer:
     def is_known(self, word: str) -> bool:
         return word in self.vocabulary or word in self.learned_parts
 
+    def _may_keep(self, word: str) -> bool:
+        """Only a word of the knowledge or of ordinary Dutch is cached (see wordcache)."""
+        return self.is_known(word) or is_dutch_word(word)
+
     # -- one word ---------------------------------------------------------------------------
 
     def _split(self, word: str) -> tuple[str, ...] | None:
@@ -221,16 +226,19 @@ class Analyzer:
                 result = tuple(p if self.is_known(p) else (self._closest(p, 1) or p) for p in parts)
             elif not real:
                 result = (self._closest(word, _max_edits(word)) or word,)
-        if len(self._repairs) < 100_000:
-            self._repairs[word] = result
-        return result
+        return self._repairs.put(word, result)
 
     # -- whole texts ----------------------------------------------------------------------------
+
+    def forget_knowledge_texts(self) -> None:
+        """Once the matcher has read the knowledge, its words need not take memory."""
+        self._knowledge_words = {}
 
     def surface_words(self, text: str) -> list[str]:
         """Words after typo repair and compound splitting, before synonyms."""
         out: list[str] = []
-        for word in words(text):
+        found = self._knowledge_words.get(text)
+        for word in words(text) if found is None else found:
             for repaired in self._repair(word):
                 out.append(repaired)
                 out.extend(self.compound_parts.get(repaired, ()))
@@ -291,7 +299,5 @@ class Analyzer:
         if term is None:
             stem = self.stem(token)
             common = commonness(token)
-            term = Term(stem, stem in self.known_stems, common > 0, common)
-            if len(self._terms) < 100_000:
-                self._terms[token] = term
+            term = self._terms.put(token, Term(stem, stem in self.known_stems, common > 0, common))
         return term

@@ -58,7 +58,6 @@ def _zipf_table() -> dict[str, float]:
     return table
 
 
-@lru_cache(maxsize=65536)
 def commonness(word: str) -> float:
     """How common the word is in Dutch, on the Zipf scale: 0 for unlisted words (names,
     jargon, typos), about 3 for 'nierstenen', 5 to 6 for 'kort' or 'goed'. Common words

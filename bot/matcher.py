@@ -150,6 +150,7 @@ class Matcher:
         # document → share, for the common words only: the only words that are added
         self.common_shares = {s: dict(self.index[s]) for s in self.common}
         del owners  # the letter profiles need memory of their own while they are built
+        self.analyzer.forget_knowledge_texts()
         self.letters = CharProfiles(letter_documents)
 
     @staticmethod

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
 
 _APOSTROPHES = re.compile(r"['’‘`´]")
 _NOT_WORD = re.compile(r"[^0-9a-z]+")
@@ -25,7 +24,6 @@ def without_accents(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
-@lru_cache(maxsize=4096)
 def normalise(text: str) -> str:
     """Lower case, no accents, no emoji or punctuation, single spaces: 'Cafeïne!!' → 'cafeine'."""
     text = without_accents(text[:MAX_CHARS].casefold())

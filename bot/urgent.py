@@ -14,7 +14,9 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from bot.knowledge import Urgency, UrgentPattern
+from bot.lexicon import is_dutch_word
 from bot.text import MAX_CHARS, normalise
+from bot.wordcache import WordCache
 
 _SENTENCE = re.compile(r"[.!?;\n]+")
 _CLAUSE = re.compile(r"[,:()\-–—]+|\s+-\s+")
@@ -59,7 +61,10 @@ class UrgencyDetector:
         for index, pattern in enumerate(self.patterns):
             for key in _key_words(pattern):
                 self.patterns_by_key.setdefault(key, []).append(index)
-        self._like: dict[str, tuple[str, ...]] = {}  # token → the pattern words it may be
+        # token → the pattern words it may be
+        self._like: WordCache[tuple[str, ...]] = WordCache(
+            lambda token: token in self.real_words or is_dutch_word(token)
+        )
 
     def find(self, message: str) -> UrgentPattern | None:
         for sentence in _SENTENCE.split(message[:MAX_CHARS]):
@@ -96,9 +101,7 @@ class UrgencyDetector:
         for i, token in enumerate(tokens):
             like = self._like.get(token)
             if like is None:
-                like = tuple(self._words_like(token))
-                if len(self._like) < 100_000:  # people use the same words again and again
-                    self._like[token] = like
+                like = self._like.put(token, tuple(self._words_like(token)))
             for word in like:
                 found[word].add(i)
         return found

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import gc
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 import yaml
@@ -172,3 +175,35 @@ def test_the_dutch_word_list_is_read_as_wordfreq_reads_it() -> None:
     from bot.lexicon import frequency_buckets
 
     assert frequency_buckets() == get_frequency_list("nl", wordlist="small")
+
+
+def _kept_as_key(text: str, desk: Helpdesk) -> bool:
+    """Is ``text`` a key of any dictionary (a cache, say) that the helpdesk or the bot's
+    modules hold, however deep? Walked by reference, so dictionaries the garbage collector
+    does not track are seen too; other modules and classes are not entered."""
+    roots = [desk, *(m for name, m in sys.modules.items() if name.split(".")[0] == "bot")]
+    seen = {id(root) for root in roots}
+    todo = [vars(root) if isinstance(root, ModuleType) else root for root in roots]
+    for _ in range(5_000_000):  # bounded: the helpdesk holds some 100,000 objects
+        if not todo:
+            return False
+        obj = todo.pop()
+        if isinstance(obj, dict) and dict.__contains__(obj, text):
+            return True
+        for ref in gc.get_referents(obj):
+            if id(ref) not in seen and not isinstance(ref, ModuleType | type):
+                seen.add(id(ref))
+                todo.append(ref)
+    raise AssertionError("the walk did not end")
+
+
+def test_what_people_write_is_not_kept_in_memory_after_the_reply(desk: Helpdesk) -> None:
+    """A health message, a name or a medicine stays only as long as the reply takes. Words
+    of the knowledge and of ordinary Dutch may be remembered; they say nothing of anyone.
+    (Built at run time, so the test's own constants do not hold them.)"""
+    name, medicine = "verhoe" + "ckxstra", "zorbani" + "tolex"
+    message = f"mijn buurman {name} slikt {medicine}, helpt magnesium bij zijn benen?"
+    assert desk.respond(message, NOON).outcome is not Outcome.URGENT
+    assert not _kept_as_key(message, desk)
+    assert not _kept_as_key(name, desk) and not _kept_as_key(medicine, desk)
+    assert _kept_as_key("buurman", desk) and _kept_as_key("slikt", desk)
