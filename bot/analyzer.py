@@ -18,7 +18,7 @@ from rapidfuzz.distance import OSA
 
 from bot.knowledge import Knowledge
 from bot.lexicon import commonness, is_dutch_word
-from bot.text import words
+from bot.text import normalise
 from bot.wordcache import WordCache
 
 _LINKERS = ("", "s", "e", "en")
@@ -65,14 +65,14 @@ class Analyzer:
         self._terms: WordCache[Term] = WordCache(self._may_keep)
         self.max_synonym_words = max((len(k.split()) for k in self.synonyms), default=1)
         self.synonym_starts = frozenset(k.split()[0] for k in self.synonyms if " " in k)
-        # The knowledge's texts as words, kept for the matcher's pass over the same texts
+        # The knowledge's texts normalised, kept for the matcher's pass over the same texts
         # once the vocabulary is known (see forget_knowledge_texts).
-        self._knowledge_words: dict[str, list[str]] = {}
+        self._normalised: dict[str, str] = {}
         counts: Counter[str] = Counter()
         texts = [t for e in knowledge.entries for t in (e.question, *e.phrasings, e.answer)]
         for text in (*texts, *knowledge.out_of_scope):
-            found = self._knowledge_words.setdefault(text, words(text))
-            counts.update(w for w in found if w not in self.stopwords)
+            found = self._normalised.setdefault(text, normalise(text))
+            counts.update(w for w in found.split() if w not in self.stopwords)
         for variant, canonical in self.synonyms.items():
             counts.update(variant.split())
             counts.update(canonical.split())
@@ -232,13 +232,12 @@ class Analyzer:
 
     def forget_knowledge_texts(self) -> None:
         """Once the matcher has read the knowledge, its words need not take memory."""
-        self._knowledge_words = {}
+        self._normalised = {}
 
     def surface_words(self, text: str) -> list[str]:
         """Words after typo repair and compound splitting, before synonyms."""
         out: list[str] = []
-        found = self._knowledge_words.get(text)
-        for word in words(text) if found is None else found:
+        for word in (self._normalised.get(text) or normalise(text)).split():
             for repaired in self._repair(word):
                 out.append(repaired)
                 out.extend(self.compound_parts.get(repaired, ()))

@@ -20,8 +20,8 @@ from operator import itemgetter, mul, truediv
 from typing import NamedTuple
 
 SIZES = (3, 4, 5)
-GRAM_BUDGET = 200_000  # n-grams kept over all profiles, so memory stays flat at any size
-MIN_PROFILE, MAX_PROFILE = 300, 3000
+GRAM_BUDGET = 100_000  # n-grams kept over all profiles, so memory stays flat at any size
+MIN_PROFILE, MAX_PROFILE = 150, 3000
 
 Vector = dict[str, float]
 _POSITIONS = tuple(range(MAX_PROFILE + 1))  # one int object per position, shared by profiles
