@@ -24,6 +24,7 @@ from bot.wordcache import WordCache
 _LINKERS = ("", "s", "e", "en")
 _MIN_PART = 3
 _MIN_REPAIR_LENGTH = 6
+_MIN_SYNONYM_STEM = 5  # shorter words have too many forms that mean something else
 
 
 _STEMMER = Stemmer.Stemmer("dutch")
@@ -65,6 +66,11 @@ class Analyzer:
         self._terms: WordCache[Term] = WordCache(self._may_keep)
         self.max_synonym_words = max((len(k.split()) for k in self.synonyms), default=1)
         self.synonym_starts = frozenset(k.split()[0] for k in self.synonyms if " " in k)
+        # Another form of a one-word synonym is that synonym too: 'bereik' as 'bereiken'.
+        self.synonym_stems: dict[str, str] = {}
+        for variant in self.synonyms:
+            if variant.isalpha() and len(variant) >= _MIN_SYNONYM_STEM:
+                self.synonym_stems.setdefault(_stem(variant), variant)
         # The knowledge's texts normalised, kept for the matcher's pass over the same texts
         # once the vocabulary is known (see forget_knowledge_texts).
         self._normalised: dict[str, str] = {}
@@ -259,8 +265,12 @@ class Analyzer:
         return out
 
     def _apply_synonyms(self, tokens: list[str]) -> list[str]:
-        """Longest synonym first: 'rusteloze benen' → 'rls' before 'benen' alone."""
-        tokens = self._expand_abbreviations(tokens)
+        """Longest synonym first: 'rusteloze benen' → 'rls' before 'benen' alone; a word
+        the knowledge does not use may be another form of a synonym ('bereik')."""
+        tokens = [
+            t if t in self.vocabulary or t in self.synonyms else self.synonym_stems.get(_stem(t), t)
+            for t in self._expand_abbreviations(tokens)
+        ]
         if self.synonym_starts.isdisjoint(tokens) and self.synonyms.keys().isdisjoint(tokens):
             return tokens  # most texts: no word starts a synonym
         out: list[str] = []

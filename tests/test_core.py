@@ -50,6 +50,13 @@ def test_typos_missing_accents_and_synonyms_reach_the_same_entry(desk: Helpdesk)
         )
 
 
+def test_another_form_of_a_synonym_is_that_synonym(desk: Helpdesk) -> None:
+    """knowledge/synonyms.yaml lists 'bereiken'; people also write 'bereik'."""
+    for message in ("hoe bereik ik jullie", "hoe bereik ik de stichting"):
+        reply = desk.respond(message, NOON)
+        assert (reply.outcome, reply.faq_id) == (Outcome.ANSWER, "contact-stichting"), message
+
+
 def test_compounds_are_split_like_the_knowledge(desk: Helpdesk) -> None:
     words = desk.analyzer.surface_words("magnesiumcarbonaat")
     assert "magnesium" in words and "carbonaat" in words
