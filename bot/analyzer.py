@@ -19,6 +19,7 @@ from rapidfuzz.distance import OSA
 from bot.knowledge import Knowledge
 from bot.lexicon import commonness, is_dutch_word
 from bot.text import normalise
+from bot.verbs import join_separable
 from bot.wordcache import WordCache
 
 _LINKERS = ("", "s", "e", "en")
@@ -291,9 +292,13 @@ class Analyzer:
                 i += 1
         return out
 
+    def _knows_whole(self, word: str) -> bool:
+        return word in self.vocabulary or word in self.synonyms
+
     def content_words(self, text: str) -> list[str]:
         """The words that carry meaning, as the knowledge spells them (synonyms applied)."""
-        tokens = self._apply_synonyms(self.surface_words(text))
+        words = join_separable(self.surface_words(text), self._knows_whole, self.stopwords)
+        tokens = self._apply_synonyms(words)
         return [t for t in tokens if t not in self.stopwords]
 
     def terms(self, text: str) -> list[Term]:

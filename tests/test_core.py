@@ -57,6 +57,23 @@ def test_another_form_of_a_synonym_is_that_synonym(desk: Helpdesk) -> None:
         assert (reply.outcome, reply.faq_id) == (Outcome.ANSWER, "contact-stichting"), message
 
 
+def test_a_separable_verb_is_one_word_again(desk: Helpdesk) -> None:
+    """'meld ... aan' is 'aanmelden' (a synonym of 'inschrijven'), not the 'meld ... af' of
+    cancelling; a preposition followed by a noun is left alone."""
+    words = desk.analyzer.content_words
+    assert words("hoe vul ik dat aan") == ["hoe", "aanvullen"]
+    assert "inschrijven" in words("hoe meld ik me aan")
+    assert "opgenomen" in words("welke magnesium neemt je lichaam het beste op")
+    assert words("sinds ik magnesium neem zit ik vaker op de wc") == [
+        "magnesium",
+        "neem",
+        "vaker",
+        "wc",
+    ]
+    reply = desk.respond("hoe meld ik me aan als lid", NOON)
+    assert (reply.outcome, reply.faq_id) == (Outcome.ANSWER, "lid-worden")
+
+
 def test_compounds_are_split_like_the_knowledge(desk: Helpdesk) -> None:
     words = desk.analyzer.surface_words("magnesiumcarbonaat")
     assert "magnesium" in words and "carbonaat" in words
