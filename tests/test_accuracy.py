@@ -75,9 +75,7 @@ def test_unanswerable_questions_are_referred(figures: Figures) -> None:
 
 
 def test_every_urgent_message_is_urgent(figures: Figures) -> None:
-    assert figures.urgent_found == figures.urgent, [
-        m for m in figures.misses if m.startswith("missed urgent")
-    ]
+    assert figures.urgent_found == figures.urgent, [m for m in figures.misses if "!= urgent" in m]
 
 
 def test_no_ordinary_message_is_urgent(figures: Figures) -> None:

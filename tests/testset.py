@@ -71,6 +71,15 @@ class Figures:
 Responder = Callable[[str], tuple[str, str | None]]
 
 
+# kind → the outcome it must get, the count of its messages and the count that got it
+_MUST_GET = {
+    "unanswerable": ("referral", "unanswerable", "referred"),
+    "not_urgent": ("referral", "unanswerable", "referred"),  # those that expect no entry
+    "urgent": ("urgent", "urgent", "urgent_found"),
+    "smalltalk": ("smalltalk", "smalltalk", "smalltalk_found"),
+}
+
+
 def evaluate(cases: list[Case], respond: Responder) -> Figures:
     f = Figures()
     for case in cases:
@@ -91,22 +100,11 @@ def evaluate(cases: list[Case], respond: Responder) -> Figures:
                 if outcome == "answer":
                     f.wrong_answer += 1
                 f.misses.append(f"{outcome} {faq_id} != {case.expect}: {case.text!r}")
-        elif case.kind in ("unanswerable", "not_urgent"):
-            f.unanswerable += 1
-            if outcome == "referral":
-                f.referred += 1
+        elif case.kind in _MUST_GET:
+            wanted, total, got = _MUST_GET[case.kind]
+            setattr(f, total, getattr(f, total) + 1)
+            if outcome == wanted:
+                setattr(f, got, getattr(f, got) + 1)
             else:
-                f.misses.append(f"{outcome} {faq_id} != referral: {case.text!r}")
-        elif case.kind == "urgent":
-            f.urgent += 1
-            if outcome == "urgent":
-                f.urgent_found += 1
-            else:
-                f.misses.append(f"missed urgent ({outcome}): {case.text!r}")
-        elif case.kind == "smalltalk":
-            f.smalltalk += 1
-            if outcome == "smalltalk":
-                f.smalltalk_found += 1
-            else:
-                f.misses.append(f"{outcome} != smalltalk: {case.text!r}")
+                f.misses.append(f"{outcome} {faq_id} != {wanted}: {case.text!r}")
     return f
