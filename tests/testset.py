@@ -12,7 +12,7 @@ from pathlib import Path
 import yaml
 
 DATA = Path(__file__).parent / "data"
-PARTS = ("dev", "dev2", "dev3", "dev4", "heldout", "heldout2")
+PARTS = ("dev", "dev2", "dev3", "dev4", "heldout", "heldout2", "heldout3")
 
 
 @dataclass(frozen=True)
