@@ -15,7 +15,8 @@ from bot.smalltalk import SmalltalkDetector
 from bot.urgent import UrgencyDetector
 
 CONFIRMED_OOS_SLACK = 0.1
-CONFIRMED_MIN_MARGIN = 0.005  # a dead heat of words is for the person to choose, not the letters
+CONFIRMED_MIN_MARGIN = 0.005  # in a dead heat of words, confirming is not enough (see below)
+LETTER_TIE_WINDOW = 0.1  # the two best this close: the letter view may choose between them
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,18 @@ def decide(match: MatchResult, knowledge: Knowledge) -> Decision:
         and match.out_of_scope < best.score + s.out_of_scope_margin + CONFIRMED_OOS_SLACK
     ):
         return Decision(best.entry_id, (), best.score)
+    # The best two close together (and the best at least confirmed_threshold): the letter
+    # view may choose between them when it prefers one clearly, and the questions the article
+    # does not answer fit less well. On the development parts: five more right answers, no
+    # more wrong ones.
+    if (
+        match.letter_choice is not None
+        and not match.foreign_words
+        and best.score >= s.confirmed_threshold
+        and best.score - runner_up <= LETTER_TIE_WINDOW
+        and match.out_of_scope < best.score
+    ):
+        return Decision(match.letter_choice, (), best.score)
     if best.score >= max(threshold, s.clarify_threshold) or (
         best.score >= s.clarify_threshold and not match.foreign_words
     ):

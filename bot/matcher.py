@@ -39,6 +39,7 @@ TOPICAL_ZIPF = 4.4  # a word rarer than this in Dutch can be the subject of a qu
 MAX_SENTENCES = 20
 CONFIRM_AMONG = 5  # the letter view compares the word view's best few entries
 CONFIRM_MARGIN = 0.05  # ...and must prefer the best one to the out-of-scope questions
+LETTER_MIN_SIMILARITY = 0.2  # the letter view's choice between the two best needs this much
 MIN_EVIDENCE = 2.0  # weight of shared words before the letter view may confirm
 COMMON_POSTINGS = 300  # a word in more phrasings than this does not pick candidates
 SIGNATURE_SHARE = 0.5  # a word in half an entry's phrasings is part of its signature
@@ -62,6 +63,7 @@ class MatchResult:
     confirmed: bool = False  # the letter view agrees on the best entry
     substituted: bool = False  # another subject in place of the best entry's own words
     out_of_scope_explains: bool = False  # an out-of-scope question nearly as close knows more
+    letter_choice: str | None = None  # of the two best entries, the one the letter view prefers
 
 
 class _Doc(NamedTuple):
@@ -238,7 +240,9 @@ class Matcher:
                 or (t.stem in self.foreign_topics and t.commonness < TOPICAL_ZIPF)
             )
         )
-        confirmed = self._confirmed(words, whole, [i for i, _ in ranked[:CONFIRM_AMONG]])
+        confirmed, letter_choice = self._letter_view(
+            words, whole, [i for i, _ in ranked[:CONFIRM_AMONG]]
+        )
         substituted = bool(ranked) and (
             self._substituted(whole, ranked[0][0]) or self._swapped_subject(whole, ranked[0][0])
         )
@@ -251,6 +255,7 @@ class Matcher:
             confirmed,
             substituted,
             explains and self._out_of_scope_knows_more(whole, ranked[0][0]),
+            entries[letter_choice].id if letter_choice is not None else None,
         )
 
     def _out_of_scope_knows_more(self, terms: list[Term], best: int) -> bool:
@@ -290,22 +295,36 @@ class Matcher:
             for t in terms
         )
 
-    def _confirmed(self, words: list[str], terms: list[Term], best_first: list[int]) -> bool:
-        """Does the letter view pick the same entry among the best few, and prefer it to
-        the out-of-scope questions? Only asked when the message shares telling words with
-        the entry at all: 'wat is de hoofdstad van frankrijk' shares just 'wat'."""
+    def _letter_view(
+        self, words: list[str], terms: list[Term], best_first: list[int]
+    ) -> tuple[bool, int | None]:
+        """What the letter view says of the word view's best few entries: whether it confirms
+        the best one (picks it too, and prefers it to the out-of-scope questions), and which
+        of the best two it clearly prefers, if any.
+
+        Confirming is only asked when the message shares telling words with the entry at all:
+        'wat is de hoofdstad van frankrijk' shares just 'wat'.
+        """
         if not best_first:
-            return False
-        vocabulary = self.entry_words[best_first[0]]
-        unique = {t.stem: t for t in terms if t.known and t.stem in vocabulary}
-        if sum(self.weight(t) for t in unique.values()) < MIN_EVIDENCE:
-            return False
+            return False, None
         similar = self.letters.similarities(words, [*best_first, self.out_of_scope_owner])
+        out_of_scope = similar[self.out_of_scope_owner]
+        choice = None
+        if len(best_first) > 1:
+            first, second = sorted(best_first[:2], key=similar.__getitem__, reverse=True)
+            if (
+                similar[first] >= LETTER_MIN_SIMILARITY
+                and similar[first] - similar[second] >= CONFIRM_MARGIN
+                and similar[first] > out_of_scope
+            ):
+                choice = first
         best = best_first[0]
-        letter_best = max(best_first, key=lambda i: similar[i])
-        return letter_best == best and similar[best] > similar[self.out_of_scope_owner] + (
-            CONFIRM_MARGIN
-        )
+        unique = {t.stem: t for t in terms if t.known and t.stem in self.entry_words[best]}
+        if sum(self.weight(t) for t in unique.values()) < MIN_EVIDENCE:
+            return False, choice
+        letter_best = max(best_first, key=similar.__getitem__)
+        confirmed = letter_best == best and similar[best] > out_of_scope + CONFIRM_MARGIN
+        return confirmed, choice
 
     def _questions(self, message: str) -> list[list[Term]]:
         """In a message of several sentences, the ones that ask something, scored alone.
