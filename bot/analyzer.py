@@ -72,14 +72,10 @@ class Analyzer:
         for variant in self.synonyms:
             if variant.isalpha() and len(variant) >= _MIN_SYNONYM_STEM:
                 self.synonym_stems.setdefault(_stem(variant), variant)
-        # The knowledge's texts normalised, kept for the matcher's pass over the same texts
-        # once the vocabulary is known (see forget_knowledge_texts).
-        self._normalised: dict[str, str] = {}
         counts: Counter[str] = Counter()
         texts = [t for e in knowledge.entries for t in (e.question, *e.phrasings, e.answer)]
         for text in (*texts, *knowledge.out_of_scope):
-            found = self._normalised.setdefault(text, normalise(text))
-            counts.update(w for w in found.split() if w not in self.stopwords)
+            counts.update(w for w in normalise(text).split() if w not in self.stopwords)
         for variant, canonical in self.synonyms.items():
             counts.update(variant.split())
             counts.update(canonical.split())
@@ -237,14 +233,10 @@ class Analyzer:
 
     # -- whole texts ----------------------------------------------------------------------------
 
-    def forget_knowledge_texts(self) -> None:
-        """Once the matcher has read the knowledge, its words need not take memory."""
-        self._normalised = {}
-
     def surface_words(self, text: str) -> list[str]:
         """Words after typo repair and compound splitting, before synonyms."""
         out: list[str] = []
-        for word in (self._normalised.get(text) or normalise(text)).split():
+        for word in normalise(text).split():
             for repaired in self._repair(word):
                 out.append(repaired)
                 out.extend(self.compound_parts.get(repaired, ()))

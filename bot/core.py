@@ -12,11 +12,11 @@ from bot.loader import DEFAULT_KNOWLEDGE_DIR, LoadResult, load_knowledge
 from bot.matcher import Matcher, MatchResult
 from bot.replies import Composer, Reply
 from bot.smalltalk import SmalltalkDetector
+from bot.text import each_text_once
 from bot.urgent import UrgencyDetector
 
 CONFIRMED_OOS_SLACK = 0.1
 CONFIRMED_MIN_MARGIN = 0.005  # in a dead heat of words, confirming is not enough (see below)
-LETTER_TIE_WINDOW = 0.1  # the two best this close: the letter view may choose between them
 
 
 @dataclass(frozen=True)
@@ -59,14 +59,12 @@ def decide(match: MatchResult, knowledge: Knowledge) -> Decision:
     ):
         return Decision(best.entry_id, (), best.score)
     # The best two close together (and the best at least confirmed_threshold): the letter
-    # view may choose between them when it prefers one clearly, and the questions the article
-    # does not answer fit less well. On the development parts: five more right answers, no
-    # more wrong ones.
+    # view may choose between them (matcher.letter_choice), unless a word the FAQ does not
+    # know is about or the questions the article does not answer fit as well. On the
+    # development parts: five more right answers, no more wrong ones.
     if (
         match.letter_choice is not None
         and not match.foreign_words
-        and best.score >= s.confirmed_threshold
-        and best.score - runner_up <= LETTER_TIE_WINDOW
         and match.out_of_scope < best.score
     ):
         return Decision(match.letter_choice, (), best.score)
@@ -84,15 +82,21 @@ class Helpdesk:
 
     def __init__(self, knowledge: Knowledge, retention_days: int = 90) -> None:
         self.knowledge = knowledge
-        self.analyzer = Analyzer(knowledge)
-        self.matcher = Matcher(knowledge, self.analyzer)
-        self.urgency = UrgencyDetector(
-            knowledge.urgency, self.analyzer.vocabulary | knowledge.stopwords
-        )
-        self.smalltalk = SmalltalkDetector(knowledge)
+        with each_text_once():  # the analyzer and the matcher both read every phrasing
+            self.analyzer = Analyzer(knowledge)
+            self.matcher = Matcher(knowledge, self.analyzer)
+            self.urgency = UrgencyDetector(
+                knowledge.urgency, self.analyzer.vocabulary | knowledge.stopwords
+            )
+            self.smalltalk = SmalltalkDetector(knowledge)
         self.composer = Composer(knowledge, retention_days)
 
     def respond(self, message: str, now: datetime) -> Reply:
+        """The reply to one message; its texts are normalised once and then forgotten."""
+        with each_text_once():
+            return self._respond(message, now)
+
+    def _respond(self, message: str, now: datetime) -> Reply:
         if self.urgency.find(message) is not None:
             return self.composer.urgent()
         intent = self.smalltalk.find(message)

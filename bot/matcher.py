@@ -39,7 +39,8 @@ TOPICAL_ZIPF = 4.4  # a word rarer than this in Dutch can be the subject of a qu
 MAX_SENTENCES = 20
 CONFIRM_AMONG = 5  # the letter view compares the word view's best few entries
 CONFIRM_MARGIN = 0.05  # ...and must prefer the best one to the out-of-scope questions
-LETTER_MIN_SIMILARITY = 0.2  # the letter view's choice between the two best needs this much
+LETTER_TIE_WINDOW = 0.1  # the two best this close: the letter view may choose between them
+LETTER_MIN_SIMILARITY = 0.2  # ...if it likes one at least this much
 MIN_EVIDENCE = 2.0  # weight of shared words before the letter view may confirm
 COMMON_POSTINGS = 300  # a word in more phrasings than this does not pick candidates
 SIGNATURE_SHARE = 0.5  # a word in half an entry's phrasings is part of its signature
@@ -152,7 +153,6 @@ class Matcher:
         # document → share, for the common words only: the only words that are added
         self.common_shares = {s: dict(self.index[s]) for s in self.common}
         del owners  # the letter profiles need memory of their own while they are built
-        self.analyzer.forget_knowledge_texts()
         self.letters = CharProfiles(letter_documents)
 
     @staticmethod
@@ -240,9 +240,7 @@ class Matcher:
                 or (t.stem in self.foreign_topics and t.commonness < TOPICAL_ZIPF)
             )
         )
-        confirmed, letter_choice = self._letter_view(
-            words, whole, [i for i, _ in ranked[:CONFIRM_AMONG]]
-        )
+        confirmed, letter_choice = self._letter_view(words, whole, ranked)
         substituted = bool(ranked) and (
             self._substituted(whole, ranked[0][0]) or self._swapped_subject(whole, ranked[0][0])
         )
@@ -296,21 +294,33 @@ class Matcher:
         )
 
     def _letter_view(
-        self, words: list[str], terms: list[Term], best_first: list[int]
+        self, words: list[str], terms: list[Term], ranked: list[tuple[int, float]]
     ) -> tuple[bool, int | None]:
         """What the letter view says of the word view's best few entries: whether it confirms
-        the best one (picks it too, and prefers it to the out-of-scope questions), and which
-        of the best two it clearly prefers, if any.
+        the best one (picks it too, and prefers it to the out-of-scope questions), and, when
+        the best two are close, which of them it clearly prefers, if any.
 
-        Confirming is only asked when the message shares telling words with the entry at all:
-        'wat is de hoofdstad van frankrijk' shares just 'wat'.
+        Confirming is only asked when the message shares telling words with the entry at all
+        ('wat is de hoofdstad van frankrijk' shares just 'wat'); the letter view is not asked
+        at all when neither question arises, which keeps most messages fast.
         """
-        if not best_first:
+        if not ranked:
             return False, None
+        best = ranked[0][0]
+        unique = {t.stem: t for t in terms if t.known and t.stem in self.entry_words[best]}
+        confirming = sum(self.weight(t) for t in unique.values()) >= MIN_EVIDENCE
+        choosing = (
+            len(ranked) > 1
+            and ranked[0][1] >= self.settings.confirmed_threshold
+            and ranked[0][1] - ranked[1][1] <= LETTER_TIE_WINDOW
+        )
+        if not confirming and not choosing:
+            return False, None
+        best_first = [i for i, _ in ranked[:CONFIRM_AMONG]]
         similar = self.letters.similarities(words, [*best_first, self.out_of_scope_owner])
         out_of_scope = similar[self.out_of_scope_owner]
         choice = None
-        if len(best_first) > 1:
+        if choosing:
             first, second = sorted(best_first[:2], key=similar.__getitem__, reverse=True)
             if (
                 similar[first] >= LETTER_MIN_SIMILARITY
@@ -318,12 +328,10 @@ class Matcher:
                 and similar[first] > out_of_scope
             ):
                 choice = first
-        best = best_first[0]
-        unique = {t.stem: t for t in terms if t.known and t.stem in self.entry_words[best]}
-        if sum(self.weight(t) for t in unique.values()) < MIN_EVIDENCE:
-            return False, choice
         letter_best = max(best_first, key=similar.__getitem__)
-        confirmed = letter_best == best and similar[best] > out_of_scope + CONFIRM_MARGIN
+        confirmed = (
+            confirming and letter_best == best and similar[best] > out_of_scope + CONFIRM_MARGIN
+        )
         return confirmed, choice
 
     def _questions(self, message: str) -> list[list[Term]]:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 _APOSTROPHES = re.compile(r"['’‘`´]")
 _NOT_WORD = re.compile(r"[^0-9a-z]+")
@@ -24,8 +27,37 @@ def without_accents(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+# The texts normalised during one piece of work (answering one message, or building from the
+# knowledge), each normalised once however often it is asked for; forgotten when the work is
+# done, so that nothing a person wrote stays behind in memory. One per thread or task.
+_ONCE: ContextVar[dict[str, str] | None] = ContextVar("normalised_once", default=None)
+
+
+@contextmanager
+def each_text_once() -> Iterator[None]:
+    """Within this block, normalise each text once; after it, remember none of them."""
+    if _ONCE.get() is not None:  # already inside one
+        yield
+        return
+    token = _ONCE.set({})
+    try:
+        yield
+    finally:
+        _ONCE.reset(token)
+
+
 def normalise(text: str) -> str:
     """Lower case, no accents, no emoji or punctuation, single spaces: 'Cafeïne!!' → 'cafeine'."""
+    done = _ONCE.get()
+    if done is None:
+        return _normalise(text)
+    found = done.get(text)
+    if found is None:
+        found = done[text] = _normalise(text)
+    return found
+
+
+def _normalise(text: str) -> str:
     text = without_accents(text[:MAX_CHARS].casefold())
     text = _APOSTROPHES.sub("", text)
     text = _NOT_WORD.sub(" ", text)

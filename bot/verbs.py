@@ -10,6 +10,7 @@ particle.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Collection
 
 PARTICLES = frozenset(
@@ -46,41 +47,51 @@ def infinitives(form: str) -> list[str]:
     return guesses
 
 
+_PARTICIPLE = re.compile(f"({'|'.join(sorted(PARTICLES, key=len, reverse=True))})ge(.{{3,}})")
+
+
 def _participle(word: str, known: Callable[[str], bool]) -> str | None:
     """'aangeraden' → 'aanraden', 'aangevuld' → 'aanvullen'."""
-    for particle in PARTICLES:
-        if word.startswith(particle + "ge") and len(word) > len(particle) + 4:
-            rest = word[len(particle) + 2 :]
-            guesses = [rest] if rest.endswith("en") else []
-            if rest[-1] in "dt":
-                guesses += infinitives(rest[:-1])
-            for guess in guesses:
-                if known(particle + guess):
-                    return particle + guess
-    return None
+    found = _PARTICIPLE.fullmatch(word)
+    if found is None:
+        return None
+    particle, rest = found.groups()
+    guesses = [rest] if rest.endswith("en") else []
+    if rest[-1] in "dt":
+        guesses += infinitives(rest[:-1])
+    return next((particle + g for g in guesses if known(particle + g)), None)
 
 
 def join_separable(
     tokens: list[str], known: Callable[[str], bool], stopwords: Collection[str]
 ) -> list[str]:
     """The tokens with each separable verb whole: its particle joined to it and dropped."""
+    # Particles that end the clause or stand before another small word; one followed by a
+    # noun ('door de magnesium', 'op de wc') is a preposition.
+    particles = [
+        j
+        for j, token in enumerate(tokens)
+        if token in PARTICLES
+        and (
+            j + 1 == len(tokens)
+            or (tokens[j + 1] in stopwords and tokens[j + 1] not in _NOUN_STARTS)
+        )
+    ]
     out: list[str | None] = list(tokens)
     for i, token in enumerate(tokens):
         if len(token) < 2 or not token.isalpha() or token in PARTICLES:
             continue
-        joined = None if known(token) else _participle(token, known)
-        if joined is not None:
-            out[i] = joined
-            continue
-        for j in range(i + 1, min(len(tokens), i + 1 + WINDOW)):
-            particle = tokens[j]
-            if particle not in PARTICLES or out[j] is None:
+        if "ge" in token and not known(token):
+            joined = _participle(token, known)
+            if joined is not None:
+                out[i] = joined
                 continue
-            after = tokens[j + 1] if j + 1 < len(tokens) else None
-            if after is not None and (after not in stopwords or after in _NOUN_STARTS):
-                continue  # 'door de magnesium', 'op de wc': a preposition
-            whole = next((particle + f for f in infinitives(token) if known(particle + f)), None)
-            if whole is not None:
-                out[i], out[j] = whole, None
-                break
+        for j in particles:
+            if i < j <= i + WINDOW and out[j] is not None:
+                whole = next(
+                    (tokens[j] + f for f in infinitives(token) if known(tokens[j] + f)), None
+                )
+                if whole is not None:
+                    out[i], out[j] = whole, None
+                    break
     return [t for t in out if t is not None]

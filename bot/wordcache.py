@@ -15,21 +15,14 @@ from typing import Generic, TypeVar
 V = TypeVar("V")
 
 
-class WordCache(Generic[V]):
-    def __init__(self, may_keep: Callable[[str], bool]) -> None:
-        self._may_keep = may_keep
-        self._values: dict[str, V] = {}
+class WordCache(dict[str, V], Generic[V]):
+    """A dict (so looking up stays as fast as a dict's) that only takes allowed words."""
 
-    def get(self, word: str) -> V | None:
-        return self._values.get(word)
+    def __init__(self, may_keep: Callable[[str], bool]) -> None:
+        super().__init__()
+        self._may_keep = may_keep
 
     def put(self, word: str, value: V) -> V:
         if self._may_keep(word):
-            self._values[word] = value
+            self[word] = value
         return value
-
-    def __len__(self) -> int:
-        return len(self._values)
-
-    def __contains__(self, word: object) -> bool:
-        return word in self._values
