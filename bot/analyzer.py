@@ -60,6 +60,7 @@ class Analyzer:
 
     def __init__(self, knowledge: Knowledge) -> None:
         self.stopwords = knowledge.stopwords
+        self.openers = knowledge.openers
         self.synonyms = knowledge.synonyms
         self.abbreviations = knowledge.abbreviations
         self.abbreviation_guards = knowledge.abbreviation_guards
@@ -287,9 +288,20 @@ class Analyzer:
     def _knows_whole(self, word: str) -> bool:
         return word in self.vocabulary or word in self.synonyms
 
+    def _without_opener(self, text: str) -> list[str]:
+        """The surface words without an opening 'Beste' ('Beste stichting, ...'), which
+        further on means something ('het beste magnesium')."""
+        words = self.surface_words(text)
+        for i, word in enumerate(words):
+            if word in self.openers:
+                return words[:i] + words[i + 1 :]
+            if word not in self.stopwords:
+                break
+        return words
+
     def content_words(self, text: str) -> list[str]:
         """The words that carry meaning, as the knowledge spells them (synonyms applied)."""
-        words = join_separable(self.surface_words(text), self._knows_whole, self.stopwords)
+        words = join_separable(self._without_opener(text), self._knows_whole, self.stopwords)
         tokens = self._apply_synonyms(words)
         return [t for t in tokens if t not in self.stopwords]
 

@@ -96,6 +96,7 @@ class Knowledge:
     month_names: tuple[str, ...]
     synonyms: Mapping[str, str]  # variant (normalised) -> canonical (normalised)
     stopwords: frozenset[str]
+    openers: frozenset[str]  # 'beste': said nothing as the first word ('Beste stichting, ...')
     refer_back: frozenset[str]  # 'daar', 'dat': a question with these needs the sentence before
     abbreviations: Mapping[str, str]  # 'mag' → 'magnesium', unless a guard word stands next to it
     abbreviation_guards: frozenset[str]

@@ -131,7 +131,11 @@ MATCHING_FIELDS = {
     "smalltalk_similarity": Field(NUMBER),
 }
 REVIEW_FIELDS = {"max_age_days": Field(WHOLE), "max_answer_chars": Field(WHOLE)}
-STOPWORD_FIELDS = {"stopwords": Field(TEXTS), "refer_back": Field(TEXTS, required=False)}
+STOPWORD_FIELDS = {
+    "stopwords": Field(TEXTS),
+    "openers": Field(TEXTS, required=False),
+    "refer_back": Field(TEXTS, required=False),
+}
 SYNONYM_FIELDS = {
     "synonyms": Field(MAPPING),
     "abbreviations": Field(MAPPING, required=False),
@@ -405,7 +409,8 @@ class _Reader:
         }
         guards = frozenset(normalise(str(w)) for w in synonyms_data.get("unless_next_to") or ())
         refer_back = frozenset(normalise(str(w)) for w in stop_data.get("refer_back") or ())
-        return (synonyms, stopwords, abbreviations, guards, refer_back) if ok else None
+        openers = frozenset(normalise(str(w)) for w in stop_data.get("openers") or ())
+        return (synonyms, stopwords, openers, abbreviations, guards, refer_back) if ok else None
 
     def urgency(self) -> Urgency | None:
         data, file = self.read("urgent.yaml")
@@ -605,7 +610,7 @@ def load_knowledge(folder: Path | str = DEFAULT_KNOWLEDGE_DIR) -> LoadResult:
     parts = (settings, helpline, messages, word_map, urgency, smalltalk)
     if reader.problems.errors or any(p is None for p in parts):
         return LoadResult(None, problems, review)
-    synonyms, stopwords, abbreviations, guards, refer_back = word_map
+    synonyms, stopwords, openers, abbreviations, guards, refer_back = word_map
     texts, names = messages
     knowledge = Knowledge(
         entries=entries,
@@ -618,6 +623,7 @@ def load_knowledge(folder: Path | str = DEFAULT_KNOWLEDGE_DIR) -> LoadResult:
         abbreviations=abbreviations,
         abbreviation_guards=guards,
         stopwords=stopwords,
+        openers=openers,
         refer_back=refer_back,
         urgency=urgency,
         smalltalk=smalltalk,

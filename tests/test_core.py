@@ -74,6 +74,16 @@ def test_a_separable_verb_is_one_word_again(desk: Helpdesk) -> None:
     assert (reply.outcome, reply.faq_id) == (Outcome.ANSWER, "lid-worden")
 
 
+def test_beste_opens_a_letter_but_further_on_it_means_best(desk: Helpdesk) -> None:
+    for message, entry in (
+        ("Beste, wat is magnesium?", "wat-is-magnesium"),
+        ("beste meneer, helpt magnesium tegen rls", "helpt-magnesium-tegen-rls"),
+        ("wat is de beste magnesium", "welk-supplement"),
+    ):
+        reply = desk.respond(message, NOON)
+        assert (reply.outcome, reply.faq_id) == (Outcome.ANSWER, entry), message
+
+
 def test_compounds_are_split_like_the_knowledge(desk: Helpdesk) -> None:
     words = desk.analyzer.surface_words("magnesiumcarbonaat")
     assert "magnesium" in words and "carbonaat" in words
