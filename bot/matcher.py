@@ -41,6 +41,7 @@ CONFIRM_AMONG = 5  # the letter view compares the word view's best few entries
 CONFIRM_MARGIN = 0.05  # ...and must prefer the best one to the out-of-scope questions
 LETTER_TIE_WINDOW = 0.1  # the two best this close: the letter view may choose between them
 LETTER_MIN_SIMILARITY = 0.2  # ...if it likes one at least this much
+LETTER_THIRD_BELOW = 0.05  # ...and a third is further below: three close ones are for the person
 MIN_EVIDENCE = 2.0  # weight of shared words before the letter view may confirm
 COMMON_POSTINGS = 300  # a word in more phrasings than this does not pick candidates
 SIGNATURE_SHARE = 0.5  # a word in half an entry's phrasings is part of its signature
@@ -298,7 +299,7 @@ class Matcher:
     ) -> tuple[bool, int | None]:
         """What the letter view says of the word view's best few entries: whether it confirms
         the best one (picks it too, and prefers it to the out-of-scope questions), and, when
-        the best two are close, which of them it clearly prefers, if any.
+        the best two are close and no third is, which of them it clearly prefers, if any.
 
         Confirming is only asked when the message shares telling words with the entry at all
         ('wat is de hoofdstad van frankrijk' shares just 'wat'); the letter view is not asked
@@ -313,6 +314,7 @@ class Matcher:
             len(ranked) > 1
             and ranked[0][1] >= self.settings.confirmed_threshold
             and ranked[0][1] - ranked[1][1] <= LETTER_TIE_WINDOW
+            and (len(ranked) < 3 or ranked[0][1] - ranked[2][1] > LETTER_THIRD_BELOW)
         )
         if not confirming and not choosing:
             return False, None

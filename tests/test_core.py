@@ -152,6 +152,13 @@ def test_smalltalk(desk: Helpdesk) -> None:
     assert "Stichting Restless Legs" in desk.respond("wie ben jij", NOON).text
 
 
+def test_three_close_entries_are_a_choice_not_a_guess_of_the_letters(desk: Helpdesk) -> None:
+    """'hoe kan het dat' leaves only 'magnesiumtekort', and four entries are about it."""
+    reply = desk.respond("hoe kan het dat ik een magnesiumtekort heb", NOON)
+    assert reply.outcome is Outcome.CLARIFY
+    assert "oorzaken-tekort" in [s.faq_id for s in reply.suggestions]
+
+
 def test_clarify_offers_at_most_three_choices(desk: Helpdesk) -> None:
     found = None
     for message in (
