@@ -9,8 +9,10 @@ magnesium bij hoofdpijn?" does not reach the entry about RLS. Phrasings of quest
 article does not answer (knowledge/out_of_scope.yaml) compete as one more owner. A question
 in a longer message is also scored on its own (with the sentence it points back to), so a
 story around it does not drown it. A second view on letter patterns (charprofile.py) says
-whether it agrees on the best entry, and the match notes words that suggest another subject
-altogether; core.decide turns all this into an answer, a choice or a referral.
+whether it agrees on the best entry, or which of two close ones it prefers; the match notes
+words that suggest another subject altogether, and whether a question the article does not
+answer knows more of the message. core.decide turns all this into an answer, a choice or a
+referral.
 """
 
 from __future__ import annotations
