@@ -123,6 +123,14 @@ def test_a_close_out_of_scope_question_that_knows_more_of_the_message_wins(desk:
     assert (own.outcome, own.faq_id) == (Outcome.ANSWER, "contact-stichting")
 
 
+def test_cancelling_a_membership_is_not_joining(desk: Helpdesk) -> None:
+    """The article says how to become a member, not how to stop; 'zeg ... op' is opzeggen."""
+    for message in ("hoe zeg ik mijn lidmaatschap op", "kan ik mijn lidmaatschap opzeggen"):
+        assert desk.respond(message, NOON).outcome is Outcome.REFERRAL, message
+    joining = desk.respond("hoe meld ik me aan als lid", NOON)
+    assert (joining.outcome, joining.faq_id) == (Outcome.ANSWER, "lid-worden")
+
+
 def test_a_shop_beside_the_question_does_not_block_the_answer(desk: Helpdesk) -> None:
     """A name the bot does not know is a detail when both views agree on the entry and
     the questions the article does not answer fit less well; alone with a price or a
