@@ -75,5 +75,22 @@ def commonness(word: str) -> float:
     return 0.0
 
 
+_MIN_COMPOUND_PART = 4
+_COMPOUND_RARER = 1.0  # a compound is rarer than its parts
+
+
+def compound_commonness(word: str) -> float:
+    """A word the list lacks but made of two listed words ('stapelgek', 'nachtrust') is
+    ordinary Dutch too, as Dutch makes new compounds freely: about as common as its rarer
+    part, a step rarer. 0 when it is no such compound."""
+    if not word.isalpha():
+        return 0.0
+    for cut in range(_MIN_COMPOUND_PART, len(word) - _MIN_COMPOUND_PART + 1):
+        head, tail = commonness(word[:cut]), commonness(word[cut:])
+        if head > 0 and tail > 0:
+            return max(min(head, tail) - _COMPOUND_RARER, 0.01)
+    return 0.0
+
+
 def is_dutch_word(word: str) -> bool:
     return commonness(word) > 0

@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from bot.core import Helpdesk, load_helpdesk
+from bot.lexicon import compound_commonness
 from bot.replies import Outcome
 from bot.text import normalise
 
@@ -82,6 +83,15 @@ def test_beste_opens_a_letter_but_further_on_it_means_best(desk: Helpdesk) -> No
     ):
         reply = desk.respond(message, NOON)
         assert (reply.outcome, reply.faq_id) == (Outcome.ANSWER, entry), message
+
+
+def test_a_compound_of_ordinary_words_is_ordinary_not_another_subject(desk: Helpdesk) -> None:
+    """'noodgeval' is missing from the Dutch word list, but 'nood' and 'geval' are not; a
+    medicine's or a person's name is no such compound."""
+    reply = desk.respond("echt een noodgeval, waar vind ik een arts die rls kent", NOON)
+    assert (reply.outcome, reply.faq_id) == (Outcome.ANSWER, "arts-of-specialist-vinden")
+    assert compound_commonness("noodgeval") > 0
+    assert compound_commonness("ropinirol") == compound_commonness("verhoeckx") == 0
 
 
 def test_compounds_are_split_like_the_knowledge(desk: Helpdesk) -> None:
