@@ -85,10 +85,13 @@ def compound_commonness(word: str) -> float:
     part, a step rarer. 0 when it is no such compound."""
     if not word.isalpha():
         return 0.0
+    table = _zipf_table()
     for cut in range(_MIN_COMPOUND_PART, len(word) - _MIN_COMPOUND_PART + 1):
-        head, tail = commonness(word[:cut]), commonness(word[cut:])
-        if head > 0 and tail > 0:
-            return max(min(head, tail) - _COMPOUND_RARER, 0.01)
+        head = table.get(word[:cut], 0.0)  # the head as listed; only the tail is inflected
+        if head > 0:
+            tail = commonness(word[cut:])
+            if tail > 0:
+                return max(min(head, tail) - _COMPOUND_RARER, 0.01)
     return 0.0
 
 
