@@ -1,7 +1,8 @@
 """Dutch separable verbs, so 'hoe vul ik dat aan' reaches the knowledge's 'aanvullen'.
 
 In a main clause the particle of a separable verb stands apart at the end ('hoe meld ik me
-aan', 'raadt u magnesium aan'), and in a participle the 'ge' comes between ('aangeraden').
+aan', 'raadt u magnesium aan'); in a participle the 'ge' comes between ('aangeraden'), and
+before an infinitive 'te' does ('om het aan te vullen').
 Without joining them, 'meld ... aan' and 'meld ... af' are the same word to the matcher.
 A verb and a particle are joined only when the knowledge knows the joined word, and a
 particle followed by a noun ('door de magnesium', 'op de wc') is a preposition, not a
@@ -78,7 +79,13 @@ def join_separable(
         )
     ]
     out: list[str | None] = list(tokens)
+    # 'om het aan te vullen': the particle, 'te', then the infinitive.
+    for j in range(len(tokens) - 2):
+        if tokens[j] in PARTICLES and tokens[j + 1] == "te" and known(tokens[j] + tokens[j + 2]):
+            out[j], out[j + 1], out[j + 2] = None, None, tokens[j] + tokens[j + 2]
     for i, token in enumerate(tokens):
+        if out[i] != token:  # already part of 'aan te vullen'
+            continue
         if len(token) < 2 or not token.isalpha() or token in PARTICLES:
             continue
         if "ge" in token and not known(token):
@@ -87,7 +94,7 @@ def join_separable(
                 out[i] = joined
                 continue
         for j in particles:
-            if i < j <= i + WINDOW and out[j] is not None:
+            if i < j <= i + WINDOW and out[j] == tokens[j]:
                 whole = next(
                     (tokens[j] + f for f in infinitives(token) if known(tokens[j] + f)), None
                 )

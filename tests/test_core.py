@@ -63,6 +63,7 @@ def test_a_separable_verb_is_one_word_again(desk: Helpdesk) -> None:
     cancelling; a preposition followed by a noun is left alone."""
     words = desk.analyzer.content_words
     assert words("hoe vul ik dat aan") == ["hoe", "aanvullen"]
+    assert words("wat kan ik doen om het aan te vullen") == ["wat", "aanvullen"]
     assert "inschrijven" in words("hoe meld ik me aan")
     assert "opgenomen" in words("welke magnesium neemt je lichaam het beste op")
     assert words("sinds ik magnesium neem zit ik vaker op de wc") == [
