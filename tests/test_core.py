@@ -51,6 +51,11 @@ def test_typos_missing_accents_and_synonyms_reach_the_same_entry(desk: Helpdesk)
         )
 
 
+def test_useful_is_helps(desk: Helpdesk) -> None:
+    reply = desk.respond("is magnesium slikken zinvol bij rls", NOON)
+    assert (reply.outcome, reply.faq_id) == (Outcome.ANSWER, "helpt-magnesium-tegen-rls")
+
+
 def test_another_form_of_a_synonym_is_that_synonym(desk: Helpdesk) -> None:
     """knowledge/synonyms.yaml lists 'bereiken'; people also write 'bereik'."""
     for message in ("hoe bereik ik jullie", "hoe bereik ik de stichting"):
