@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -259,18 +260,17 @@ class Matcher:
             entries[letter_choice].id if letter_choice is not None else None,
         )
 
+    def _beside(self, terms: list[Term], best: int, min_weight: float) -> Iterator[Term]:
+        """The message's words, at least this telling, that the best entry never uses."""
+        vocabulary = self.entry_words[best]
+        return (t for t in terms if t.stem not in vocabulary and self.weight(t) >= min_weight)
+
     def _out_of_scope_knows_more(self, terms: list[Term], best: int) -> bool:
         """'kan ik mijn lidmaatschap opzeggen': a question the article does not answer fits
         about as well as the best entry, and it knows a telling word of the message
         ('opzeggen') that the entry never uses."""
-        vocabulary = self.entry_words[best]
         out_of_scope = self.entry_words[self.out_of_scope_owner]
-        return any(
-            t.stem not in vocabulary
-            and t.stem in out_of_scope
-            and self.weight(t) >= EXPLAINING_WEIGHT
-            for t in terms
-        )
+        return any(t.stem in out_of_scope for t in self._beside(terms, best, EXPLAINING_WEIGHT))
 
     def _substituted(self, terms: list[Term], best: int) -> bool:
         """'wat kost een brood': the message has none of the best entry's signature words,
@@ -278,8 +278,7 @@ class Matcher:
         stems = {t.stem for t in terms}
         if stems & self.signatures[best]:
             return False
-        vocabulary = self.entry_words[best]
-        return any(t.stem not in vocabulary and self.weight(t) >= SUBSTITUTE_WEIGHT for t in terms)
+        return any(self._beside(terms, best, SUBSTITUTE_WEIGHT))
 
     def _swapped_subject(self, terms: list[Term], best: int) -> bool:
         """'hoeveel ijzer per dag': one of the entry's signature words ('magnesium') is
@@ -288,12 +287,8 @@ class Matcher:
         stems = {t.stem for t in terms}
         if self.signatures[best] <= stems:
             return False
-        vocabulary = self.entry_words[best]
         return any(
-            t.stem not in vocabulary
-            and 0 < t.commonness < TOPICAL_ZIPF
-            and self.weight(t) >= SUBSTITUTE_WEIGHT
-            for t in terms
+            0 < t.commonness < TOPICAL_ZIPF for t in self._beside(terms, best, SUBSTITUTE_WEIGHT)
         )
 
     def _letter_view(
