@@ -18,7 +18,7 @@ from rapidfuzz.distance import OSA
 
 from bot.knowledge import Knowledge
 from bot.lexicon import commonness, compound_commonness, is_dutch_word
-from bot.text import normalise
+from bot.text import words
 from bot.verbs import join_separable
 from bot.wordcache import WordCache
 
@@ -76,7 +76,7 @@ class Analyzer:
         counts: Counter[str] = Counter()
         texts = [t for e in knowledge.entries for t in (e.question, *e.phrasings, e.answer)]
         for text in (*texts, *knowledge.out_of_scope):
-            counts.update(w for w in normalise(text).split() if w not in self.stopwords)
+            counts.update(w for w in words(text) if w not in self.stopwords)
         for variant, canonical in self.synonyms.items():
             counts.update(variant.split())
             counts.update(canonical.split())
@@ -237,7 +237,7 @@ class Analyzer:
     def surface_words(self, text: str) -> list[str]:
         """Words after typo repair and compound splitting, before synonyms."""
         out: list[str] = []
-        for word in normalise(text).split():
+        for word in words(text):
             for repaired in self._repair(word):
                 out.append(repaired)
                 out.extend(self.compound_parts.get(repaired, ()))
@@ -262,7 +262,7 @@ class Analyzer:
         """Longest synonym first: 'rusteloze benen' → 'rls' before 'benen' alone; a word
         the knowledge does not use may be another form of a synonym ('bereik')."""
         tokens = [
-            t if t in self.vocabulary or t in self.synonyms else self.synonym_stems.get(_stem(t), t)
+            t if self._knows_whole(t) else self.synonym_stems.get(_stem(t), t)
             for t in self._expand_abbreviations(tokens)
         ]
         if self.synonym_starts.isdisjoint(tokens) and self.synonyms.keys().isdisjoint(tokens):
@@ -291,18 +291,18 @@ class Analyzer:
     def _without_opener(self, text: str) -> list[str]:
         """The surface words without an opening 'Beste' ('Beste stichting, ...'), which
         further on means something ('het beste magnesium')."""
-        words = self.surface_words(text)
-        for i, word in enumerate(words):
+        surface = self.surface_words(text)
+        for i, word in enumerate(surface):
             if word in self.openers:
-                return words[:i] + words[i + 1 :]
+                return surface[:i] + surface[i + 1 :]
             if word not in self.stopwords:
                 break
-        return words
+        return surface
 
     def content_words(self, text: str) -> list[str]:
         """The words that carry meaning, as the knowledge spells them (synonyms applied)."""
-        words = join_separable(self._without_opener(text), self._knows_whole, self.stopwords)
-        tokens = self._apply_synonyms(words)
+        joined = join_separable(self._without_opener(text), self._knows_whole, self.stopwords)
+        tokens = self._apply_synonyms(joined)
         return [t for t in tokens if t not in self.stopwords]
 
     def terms(self, text: str) -> list[Term]:
