@@ -79,6 +79,8 @@ class MatchSettings:
     strict_threshold: float
     confirmed_threshold: float
     clarify_threshold: float
+    long_message_words: int
+    long_message_threshold: float
     answer_margin: float
     max_choices: int
     out_of_scope_margin: float

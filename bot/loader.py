@@ -124,6 +124,8 @@ MATCHING_FIELDS = {
     "strict_threshold": Field(NUMBER),
     "confirmed_threshold": Field(NUMBER),
     "clarify_threshold": Field(NUMBER),
+    "long_message_words": Field(WHOLE),
+    "long_message_threshold": Field(NUMBER),
     "answer_margin": Field(NUMBER),
     "max_choices": Field(WHOLE),
     "out_of_scope_margin": Field(NUMBER),

@@ -69,6 +69,7 @@ class MatchResult:
     substituted: bool = False  # another subject in place of the best entry's own words
     out_of_scope_explains: bool = False  # an out-of-scope question nearly as close knows more
     letter_choice: str | None = None  # of the two best entries, the one the letter view prefers
+    length: int = 0  # the message's content words
 
 
 class _Doc(NamedTuple):
@@ -258,6 +259,7 @@ class Matcher:
             substituted,
             explains and self._out_of_scope_knows_more(whole, ranked[0][0]),
             entries[letter_choice].id if letter_choice is not None else None,
+            len(whole),
         )
 
     def _beside(self, terms: list[Term], best: int, min_weight: float) -> Iterator[Term]:

@@ -157,6 +157,23 @@ def test_a_shop_beside_the_question_does_not_block_the_answer(desk: Helpdesk) ->
         assert desk.respond(message, NOON).outcome is Outcome.REFERRAL, message
 
 
+def test_a_long_story_around_a_known_question_is_answered(desk: Helpdesk) -> None:
+    """The story's words ('hart', 'bloeddruk') dilute the question's; when both views agree
+    on the entry, the lower score for long messages is enough. A long message about
+    something else is still referred."""
+    story = (
+        "mijn man slikt een hele zak pillen voor zijn hart en bloeddruk en las dat medicijnen "
+        "je magnesium kunnen verlagen. mag hij daar zelf iets in veranderen?"
+    )
+    answered = desk.respond(story, NOON)
+    assert (answered.outcome, answered.faq_id) == (Outcome.ANSWER, "medicijnen-en-magnesium")
+    elsewhere = (
+        "ik ben 70 en slik al jaren bloeddrukpillen en nu heb ik ook rusteloze benen "
+        "gekregen, mag ik daarnaast ook melatonine nemen om te slapen?"
+    )
+    assert desk.respond(elsewhere, NOON).outcome is Outcome.REFERRAL
+
+
 def test_an_empty_or_meaningless_message_asks_to_rephrase(desk: Helpdesk) -> None:
     for message in ("", "   ", "???", "👍👍"):
         reply = desk.respond(message, NOON)
