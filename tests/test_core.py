@@ -56,6 +56,13 @@ def test_useful_is_helps(desk: Helpdesk) -> None:
     assert (reply.outcome, reply.faq_id) == (Outcome.ANSWER, "helpt-magnesium-tegen-rls")
 
 
+def test_the_vereniging_is_the_foundation_and_qua_says_nothing(desk: Helpdesk) -> None:
+    """Many call the foundation a (patiënten)vereniging; 'qua' after a verb's particle
+    ('raadt ... aan qua') hid that particle, so 'aanraden' was not found."""
+    reply = desk.respond("wat raadt de vereniging aan qua supplementen", NOON)
+    assert (reply.outcome, reply.faq_id) == (Outcome.ANSWER, "advies-stichting")
+
+
 def test_another_form_of_a_synonym_is_that_synonym(desk: Helpdesk) -> None:
     """knowledge/synonyms.yaml lists 'bereiken'; people also write 'bereik'."""
     for message in ("hoe bereik ik jullie", "hoe bereik ik de stichting"):
