@@ -63,6 +63,14 @@ def test_the_vereniging_is_the_foundation_and_qua_says_nothing(desk: Helpdesk) -
     assert (reply.outcome, reply.faq_id) == (Outcome.ANSWER, "advies-stichting")
 
 
+def test_english_night_and_venting_words_are_no_subject_of_their_own(desk: Helpdesk) -> None:
+    """'nacht' and 'avond' are stop words; in English 'night' and 'killing me' were counted
+    as another subject, so the question itself was referred."""
+    reply = desk.respond("my legs are killing me at night, does magnesium help?", NOON)
+    assert (reply.outcome, reply.faq_id) == (Outcome.ANSWER, "helpt-magnesium-tegen-rls")
+    assert desk.respond("i want to kill myself", NOON).outcome is Outcome.URGENT
+
+
 def test_another_form_of_a_synonym_is_that_synonym(desk: Helpdesk) -> None:
     """knowledge/synonyms.yaml lists 'bereiken'; people also write 'bereik'."""
     for message in ("hoe bereik ik jullie", "hoe bereik ik de stichting"):
