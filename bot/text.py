@@ -72,7 +72,9 @@ def words(text: str) -> list[str]:
     return normalise(text).split()
 
 
-_SENTENCE = re.compile(r"[^.!?;\n]+[.!?;\n]*")
+# On a phone an emoji often ends a sentence instead of a full stop ('die benen 😩 wat helpt').
+_ENDS = ".!?;\n\u2600-\u27bf\U0001f300-\U0001faff"
+_SENTENCE = re.compile(f"[^{_ENDS}]+[{_ENDS}]*")
 
 
 def split_sentences(text: str) -> list[tuple[str, bool]]:

@@ -14,7 +14,7 @@ import yaml
 from bot.core import Helpdesk, load_helpdesk
 from bot.lexicon import compound_commonness
 from bot.replies import Outcome
-from bot.text import normalise
+from bot.text import normalise, split_sentences
 
 NOON = datetime(2026, 11, 25, 11, tzinfo=UTC)  # a Wednesday, 12:00 in Amsterdam
 
@@ -28,6 +28,18 @@ def test_normalise_folds_case_accents_emoji_and_spaces() -> None:
     assert normalise("  Cafeïne!!  🙂 en   MAGNESIUM?? ") == "cafeine en magnesium"
     assert normalise("300mg") == "300 mg"
     assert normalise("heeeeelp") == "heelp"
+
+
+def test_an_emoji_can_end_a_sentence(desk: Helpdesk) -> None:
+    """On a phone an emoji often stands where a full stop would: the question after it is
+    then read on its own, not drowned by the story before it."""
+    pieces = split_sentences("die benen weer 😩 wat eet ik voor magnesium")
+    assert [text.strip() for text, _ in pieces] == [
+        "die benen weer 😩",
+        "wat eet ik voor magnesium",
+    ]
+    reply = desk.respond("ik word er gek van die benen 😩 wat moet ik eten voor magnesium", NOON)
+    assert (reply.outcome, reply.faq_id) == (Outcome.ANSWER, "voeding-met-magnesium")
 
 
 def test_a_clear_question_gets_its_answer_with_source_and_related(desk: Helpdesk) -> None:
