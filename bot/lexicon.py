@@ -76,6 +76,7 @@ def commonness(word: str) -> float:
 
 
 _MIN_COMPOUND_PART = 4
+_SHORT_TAIL, _SHORT_TAIL_ZIPF = 3, 5.0  # ...but a very common short tail will do ('gek', 'dag')
 _COMPOUND_RARER = 1.0  # a compound is rarer than its parts
 
 
@@ -86,11 +87,12 @@ def compound_commonness(word: str) -> float:
     if not word.isalpha():
         return 0.0
     table = _zipf_table()
-    for cut in range(_MIN_COMPOUND_PART, len(word) - _MIN_COMPOUND_PART + 1):
+    for cut in range(_MIN_COMPOUND_PART, len(word) - _SHORT_TAIL + 1):
         head = table.get(word[:cut], 0.0)  # the head as listed; only the tail is inflected
         if head > 0:
             tail = commonness(word[cut:])
-            if tail > 0:
+            short = len(word) - cut < _MIN_COMPOUND_PART
+            if tail > 0 and (not short or tail >= _SHORT_TAIL_ZIPF):
                 return max(min(head, tail) - _COMPOUND_RARER, 0.01)
     return 0.0
 

@@ -125,6 +125,9 @@ def test_a_compound_of_ordinary_words_is_ordinary_not_another_subject(desk: Help
     assert (reply.outcome, reply.faq_id) == (Outcome.ANSWER, "arts-of-specialist-vinden")
     assert compound_commonness("noodgeval") > 0
     assert compound_commonness("ropinirol") == compound_commonness("verhoeckx") == 0
+    # A short tail counts only when it is a very common word: 'gek' is, 'vat' is not.
+    assert compound_commonness("stapelgek") > 0
+    assert compound_commonness("kruidvat") == 0
 
 
 def test_compounds_are_split_like_the_knowledge(desk: Helpdesk) -> None:
