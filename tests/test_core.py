@@ -83,6 +83,11 @@ def test_english_night_and_venting_words_are_no_subject_of_their_own(desk: Helpd
     assert desk.respond("i want to kill myself", NOON).outcome is Outcome.URGENT
 
 
+def test_kalktabletten_are_calcium(desk: Helpdesk) -> None:
+    reply = desk.respond("mijn moeder neemt kalktabletten, kan ze daar magnesium bij nemen", NOON)
+    assert (reply.outcome, reply.faq_id) == (Outcome.ANSWER, "magnesium-en-calcium")
+
+
 def test_another_form_of_a_synonym_is_that_synonym(desk: Helpdesk) -> None:
     """knowledge/synonyms.yaml lists 'bereiken'; people also write 'bereik'."""
     for message in ("hoe bereik ik jullie", "hoe bereik ik de stichting"):
