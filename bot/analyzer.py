@@ -69,10 +69,14 @@ class Analyzer:
         self.max_synonym_words = max((len(k.split()) for k in self.synonyms), default=1)
         self.synonym_starts = frozenset(k.split()[0] for k in self.synonyms if " " in k)
         # Another form of a one-word synonym is that synonym too: 'bereik' as 'bereiken'.
+        # Of two variants with one stem the shortest, the closest to the bare verb: 'bereik'
+        # is 'bereiken' (contact), not 'bereikbaar' (opening hours).
         self.synonym_stems: dict[str, str] = {}
         for variant in self.synonyms:
             if variant.isalpha() and len(variant) >= _MIN_SYNONYM_STEM:
-                self.synonym_stems.setdefault(_stem(variant), variant)
+                stem = _stem(variant)
+                if len(variant) < len(self.synonym_stems.get(stem, variant + " ")):
+                    self.synonym_stems[stem] = variant
         counts: Counter[str] = Counter()
         texts = [t for e in knowledge.entries for t in (e.question, *e.phrasings, e.answer)]
         for text in (*texts, *knowledge.out_of_scope):

@@ -93,6 +93,8 @@ def test_another_form_of_a_synonym_is_that_synonym(desk: Helpdesk) -> None:
     for message in ("hoe bereik ik jullie", "hoe bereik ik de stichting"):
         reply = desk.respond(message, NOON)
         assert (reply.outcome, reply.faq_id) == (Outcome.ANSWER, "contact-stichting"), message
+    # 'bereikbaar' (opening hours) has the same stem; the shorter 'bereiken' is meant.
+    assert desk.analyzer.content_words("hoe bereik ik jullie") == ["hoe", "contact"]
 
 
 def test_a_separable_verb_is_one_word_again(desk: Helpdesk) -> None:
