@@ -178,7 +178,11 @@ class Matcher:
         how rare they are in Dutch: a rare unknown word ('nierstenen', 'ropinirol') points
         at another subject, a common one ('kort', 'gisteren') is part of the story."""
         if term.known and term.stem not in self.foreign:
-            return self.weights.get(term.stem, self.settings.unknown_word_weight)
+            # A word of the knowledge that no phrasing or answer keeps as a term ('pas', of
+            # 'pas ze niet aan', became 'aanpassen') weighs as any other word of Dutch.
+            known = self.weights.get(term.stem)
+            if known is not None:
+                return known
         rarity = (COMMON_ZIPF - term.commonness) / (COMMON_ZIPF - RARE_ZIPF)
         return self.settings.unknown_word_weight * min(1.0, max(MIN_RARITY, rarity))
 

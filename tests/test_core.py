@@ -137,6 +137,14 @@ def test_a_compound_of_ordinary_words_is_ordinary_not_another_subject(desk: Help
     assert compound_commonness("kruidvat") == 0
 
 
+def test_a_knowledge_word_kept_by_no_phrasing_weighs_as_ordinary_dutch(desk: Helpdesk) -> None:
+    """'pas' is in an answer only as part of 'pas ze niet aan' (aanpassen): in a message it
+    is the everyday 'pas' ('ik slik pas een week magnesium'), not a word of another subject."""
+    (term,) = desk.analyzer.terms("pas")
+    assert term.known
+    assert desk.matcher.weight(term) < 1.0 < desk.knowledge.settings.unknown_word_weight
+
+
 def test_compounds_are_split_like_the_knowledge(desk: Helpdesk) -> None:
     words = desk.analyzer.surface_words("magnesiumcarbonaat")
     assert "magnesium" in words and "carbonaat" in words
