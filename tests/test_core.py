@@ -63,6 +63,18 @@ def test_typos_missing_accents_and_synonyms_reach_the_same_entry(desk: Helpdesk)
         )
 
 
+def test_does_magnesium_help_asks_about_rls_here(desk: Helpdesk) -> None:
+    """At a helpline for RLS, 'helpt magnesium?' is the question of the helpline; the use
+    of magnesium in general is asked with 'nut' or 'goed voor'."""
+    for message, entry in (
+        ("helpt magnesium?", "helpt-magnesium-tegen-rls"),
+        ("heeft magnesium zin", "helpt-magnesium-tegen-rls"),
+        ("wat is het nut van magnesium", "waar-is-magnesium-goed-voor"),
+    ):
+        reply = desk.respond(message, NOON)
+        assert (reply.outcome, reply.faq_id) == (Outcome.ANSWER, entry), message
+
+
 def test_useful_is_helps(desk: Helpdesk) -> None:
     reply = desk.respond("is magnesium slikken zinvol bij rls", NOON)
     assert (reply.outcome, reply.faq_id) == (Outcome.ANSWER, "helpt-magnesium-tegen-rls")
