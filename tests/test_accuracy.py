@@ -8,7 +8,7 @@ together are held to these figures.
 The targets are at least 92% right answers, at most 2% wrong answers, at least 92% of the
 unanswerable questions referred, every urgent message found and no false alarm; beside them,
 every greeting, thanks or question about the bot gets smalltalk. All but the first hold.
-Right answers (91.7%) do not reach their target: they are guarded at the level reached (the
+Right answers (91.8%) do not reach their target: they are guarded at the level reached (the
 floor below), and the target is a strict expected failure that turns red once it is met, so
 the floor can then be raised to the target.
 """
@@ -23,7 +23,7 @@ from bot.core import Helpdesk, load_helpdesk
 from tests.testset import PARTS, Figures, evaluate, load_cases
 
 NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
-RIGHT_ANSWER_TARGET, RIGHT_ANSWER_FLOOR = 0.92, 0.916
+RIGHT_ANSWER_TARGET, RIGHT_ANSWER_FLOOR = 0.92, 0.918
 WRONG_ANSWER_TARGET = 0.02
 REFERRAL_TARGET = 0.92
 
@@ -61,7 +61,7 @@ def test_answerable_questions_get_the_right_answer(figures: Figures) -> None:
     assert rate >= RIGHT_ANSWER_FLOOR, (figures.summary(), figures.misses)
 
 
-@pytest.mark.xfail(strict=True, reason="91.7% of answerable messages get the right answer")
+@pytest.mark.xfail(strict=True, reason="91.8% of answerable messages get the right answer")
 def test_answerable_questions_reach_the_target(figures: Figures) -> None:
     """Strict: once this passes, the floor above is raised to the target and this goes."""
     assert figures.right_answer / figures.answerable >= RIGHT_ANSWER_TARGET
