@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 from bot.core import Helpdesk  # noqa: E402
 from bot.loader import DEFAULT_KNOWLEDGE_DIR, load_knowledge  # noqa: E402
 from tests.generated_faq import generated_knowledge  # noqa: E402
-from tests.testset import PARTS, evaluate, load_cases  # noqa: E402
+from tests.testset import PARTS, Figures, evaluate, is_held_out, load_cases  # noqa: E402
 
 BASELINE_CUTOFF = 80
 NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
@@ -149,15 +149,21 @@ def main() -> int:
     phrasings = [p for e in knowledge.entries for p in (e.question, *e.phrasings)]
     owners = [e.id for e in knowledge.entries for _ in (e.question, *e.phrasings)]
     baseline = baseline_responder(phrasings, owners)
-    for part in PARTS:
-        for name, responder in (
-            (
-                "matcher ",
-                lambda t: (lambda r: (r.outcome.value, r.faq_id))(helpdesk.respond(t, NOW)),
-            ),
-            ("baseline", baseline),
-        ):
-            print(f"{part:<8} {name}: {evaluate(cases[part], responder).summary()}")
+    responders = (
+        ("matcher ", lambda t: (lambda r: (r.outcome.value, r.faq_id))(helpdesk.respond(t, NOW))),
+        ("baseline", baseline),
+    )
+    for name, responder in responders:
+        development, held_out = Figures(), Figures()
+        for part in PARTS:
+            found = evaluate(cases[part], responder)
+            print(f"{part:<13} {name}: {found.summary()}")
+            (held_out if is_held_out(part) else development).add(found, with_misses=False)
+        whole = Figures()
+        for label, figures in (("development", development), ("held-out", held_out)):
+            print(f"{label:<13} {name}: {figures.summary()}")
+            whole.add(figures, with_misses=False)
+        print(f"{'all parts':<13} {name}: {whole.summary()}")
     return 0
 
 

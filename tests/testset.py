@@ -15,6 +15,11 @@ DATA = Path(__file__).parent / "data"
 PARTS = ("dev", "dev2", "dev3", "dev4", "heldout", "heldout2", "heldout3")
 
 
+def is_held_out(part: str) -> bool:
+    """Held-out parts are only measured: never tuned on, their messages never printed."""
+    return part.startswith("heldout")
+
+
 @dataclass(frozen=True)
 class Case:
     text: str
@@ -50,6 +55,14 @@ class Figures:
     smalltalk: int = 0
     smalltalk_found: int = 0
     misses: list[str] = field(default_factory=list)
+
+    def add(self, other: Figures, with_misses: bool = True) -> None:
+        """Count another part's figures in; its misses too, unless they must stay unseen."""
+        for name in vars(self):
+            if name != "misses":
+                setattr(self, name, getattr(self, name) + getattr(other, name))
+        if with_misses:
+            self.misses.extend(other.misses)
 
     def rate(self, part: int, whole: int) -> float:
         return part / whole if whole else 1.0
