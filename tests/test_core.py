@@ -24,6 +24,12 @@ def desk() -> Helpdesk:
     return load_helpdesk()
 
 
+def answered_by(desk: Helpdesk, message: str) -> str | None:
+    """The entry whose answer the message gets; None for any other outcome."""
+    reply = desk.respond(message, NOON)
+    return reply.faq_id if reply.outcome is Outcome.ANSWER else None
+
+
 def test_normalise_folds_case_accents_emoji_and_spaces() -> None:
     assert normalise("  Cafeïne!!  🙂 en   MAGNESIUM?? ") == "cafeine en magnesium"
     assert normalise("300mg") == "300 mg"
@@ -38,8 +44,10 @@ def test_an_emoji_can_end_a_sentence(desk: Helpdesk) -> None:
         "die benen weer 😩",
         "wat eet ik voor magnesium",
     ]
-    reply = desk.respond("ik word er gek van die benen 😩 wat moet ik eten voor magnesium", NOON)
-    assert (reply.outcome, reply.faq_id) == (Outcome.ANSWER, "voeding-met-magnesium")
+    assert (
+        answered_by(desk, "ik word er gek van die benen 😩 wat moet ik eten voor magnesium")
+        == "voeding-met-magnesium"
+    )
 
 
 def test_a_clear_question_gets_its_answer_with_source_and_related(desk: Helpdesk) -> None:
@@ -57,10 +65,7 @@ def test_typos_missing_accents_and_synonyms_reach_the_same_entry(desk: Helpdesk)
         "werkt magnesium bij restless legs?",
         "helpen magnesium tabletten tegen onrustige benen",
     ):
-        reply = desk.respond(message, NOON)
-        assert (reply.outcome, reply.faq_id) == (Outcome.ANSWER, "helpt-magnesium-tegen-rls"), (
-            message
-        )
+        assert answered_by(desk, message) == "helpt-magnesium-tegen-rls", message
 
 
 def test_does_magnesium_help_asks_about_rls_here(desk: Helpdesk) -> None:
@@ -71,40 +76,40 @@ def test_does_magnesium_help_asks_about_rls_here(desk: Helpdesk) -> None:
         ("heeft magnesium zin", "helpt-magnesium-tegen-rls"),
         ("wat is het nut van magnesium", "waar-is-magnesium-goed-voor"),
     ):
-        reply = desk.respond(message, NOON)
-        assert (reply.outcome, reply.faq_id) == (Outcome.ANSWER, entry), message
+        assert answered_by(desk, message) == entry, message
 
 
 def test_useful_is_helps(desk: Helpdesk) -> None:
-    reply = desk.respond("is magnesium slikken zinvol bij rls", NOON)
-    assert (reply.outcome, reply.faq_id) == (Outcome.ANSWER, "helpt-magnesium-tegen-rls")
+    assert answered_by(desk, "is magnesium slikken zinvol bij rls") == "helpt-magnesium-tegen-rls"
 
 
 def test_the_vereniging_is_the_foundation_and_qua_says_nothing(desk: Helpdesk) -> None:
     """Many call the foundation a (patiënten)vereniging; 'qua' after a verb's particle
     ('raadt ... aan qua') hid that particle, so 'aanraden' was not found."""
-    reply = desk.respond("wat raadt de vereniging aan qua supplementen", NOON)
-    assert (reply.outcome, reply.faq_id) == (Outcome.ANSWER, "advies-stichting")
+    assert answered_by(desk, "wat raadt de vereniging aan qua supplementen") == "advies-stichting"
 
 
 def test_english_night_and_venting_words_are_no_subject_of_their_own(desk: Helpdesk) -> None:
     """'nacht' and 'avond' are stop words; in English 'night' and 'killing me' were counted
     as another subject, so the question itself was referred."""
-    reply = desk.respond("my legs are killing me at night, does magnesium help?", NOON)
-    assert (reply.outcome, reply.faq_id) == (Outcome.ANSWER, "helpt-magnesium-tegen-rls")
+    assert (
+        answered_by(desk, "my legs are killing me at night, does magnesium help?")
+        == "helpt-magnesium-tegen-rls"
+    )
     assert desk.respond("i want to kill myself", NOON).outcome is Outcome.URGENT
 
 
 def test_kalktabletten_are_calcium(desk: Helpdesk) -> None:
-    reply = desk.respond("mijn moeder neemt kalktabletten, kan ze daar magnesium bij nemen", NOON)
-    assert (reply.outcome, reply.faq_id) == (Outcome.ANSWER, "magnesium-en-calcium")
+    assert (
+        answered_by(desk, "mijn moeder neemt kalktabletten, kan ze daar magnesium bij nemen")
+        == "magnesium-en-calcium"
+    )
 
 
 def test_another_form_of_a_synonym_is_that_synonym(desk: Helpdesk) -> None:
     """knowledge/synonyms.yaml lists 'bereiken'; people also write 'bereik'."""
     for message in ("hoe bereik ik jullie", "hoe bereik ik de stichting"):
-        reply = desk.respond(message, NOON)
-        assert (reply.outcome, reply.faq_id) == (Outcome.ANSWER, "contact-stichting"), message
+        assert answered_by(desk, message) == "contact-stichting", message
     # 'bereikbaar' (opening hours) has the same stem; the shorter 'bereiken' is meant.
     assert desk.analyzer.content_words("hoe bereik ik jullie") == ["hoe", "contact"]
 
@@ -123,8 +128,7 @@ def test_a_separable_verb_is_one_word_again(desk: Helpdesk) -> None:
         "vaker",
         "wc",
     ]
-    reply = desk.respond("hoe meld ik me aan als lid", NOON)
-    assert (reply.outcome, reply.faq_id) == (Outcome.ANSWER, "lid-worden")
+    assert answered_by(desk, "hoe meld ik me aan als lid") == "lid-worden"
 
 
 def test_beste_opens_a_letter_but_further_on_it_means_best(desk: Helpdesk) -> None:
@@ -133,15 +137,16 @@ def test_beste_opens_a_letter_but_further_on_it_means_best(desk: Helpdesk) -> No
         ("beste meneer, helpt magnesium tegen rls", "helpt-magnesium-tegen-rls"),
         ("wat is de beste magnesium", "welk-supplement"),
     ):
-        reply = desk.respond(message, NOON)
-        assert (reply.outcome, reply.faq_id) == (Outcome.ANSWER, entry), message
+        assert answered_by(desk, message) == entry, message
 
 
 def test_a_compound_of_ordinary_words_is_ordinary_not_another_subject(desk: Helpdesk) -> None:
     """'noodgeval' is missing from the Dutch word list, but 'nood' and 'geval' are not; a
     medicine's or a person's name is no such compound."""
-    reply = desk.respond("echt een noodgeval, waar vind ik een arts die rls kent", NOON)
-    assert (reply.outcome, reply.faq_id) == (Outcome.ANSWER, "arts-of-specialist-vinden")
+    assert (
+        answered_by(desk, "echt een noodgeval, waar vind ik een arts die rls kent")
+        == "arts-of-specialist-vinden"
+    )
     assert compound_commonness("noodgeval") > 0
     assert compound_commonness("ropinirol") == compound_commonness("verhoeckx") == 0
     # A short tail counts only when it is a very common word: 'gek' is, 'vat' is not.
@@ -192,24 +197,24 @@ def test_a_close_out_of_scope_question_that_knows_more_of_the_message_wins(desk:
     the foundation's opening hours for the pharmacy's."""
     asked = desk.respond("hoe laat gaat de apotheek open op zaterdag", NOON)
     assert asked.outcome is Outcome.REFERRAL
-    own = desk.respond("hoe laat zijn jullie open op woensdag", NOON)
-    assert (own.outcome, own.faq_id) == (Outcome.ANSWER, "contact-stichting")
+    assert answered_by(desk, "hoe laat zijn jullie open op woensdag") == "contact-stichting"
 
 
 def test_cancelling_a_membership_is_not_joining(desk: Helpdesk) -> None:
     """The article says how to become a member, not how to stop; 'zeg ... op' is opzeggen."""
     for message in ("hoe zeg ik mijn lidmaatschap op", "kan ik mijn lidmaatschap opzeggen"):
         assert desk.respond(message, NOON).outcome is Outcome.REFERRAL, message
-    joining = desk.respond("hoe meld ik me aan als lid", NOON)
-    assert (joining.outcome, joining.faq_id) == (Outcome.ANSWER, "lid-worden")
+    assert answered_by(desk, "hoe meld ik me aan als lid") == "lid-worden"
 
 
 def test_a_shop_beside_the_question_does_not_block_the_answer(desk: Helpdesk) -> None:
     """A name the bot does not know is a detail when both views agree on the entry and
     the questions the article does not answer fit less well; alone with a price or a
     shop question it still leads to a referral."""
-    kept = desk.respond("mijn magnesiumoxide komt van de kruidvat, is dat goed spul?", NOON)
-    assert (kept.outcome, kept.faq_id) == (Outcome.ANSWER, "anorganische-supplementen")
+    assert (
+        answered_by(desk, "mijn magnesiumoxide komt van de kruidvat, is dat goed spul?")
+        == "anorganische-supplementen"
+    )
     for message in ("wat kost magnesiumcitraat bij het kruidvat", "magnesium van de lidl?"):
         assert desk.respond(message, NOON).outcome is Outcome.REFERRAL, message
 
@@ -222,8 +227,7 @@ def test_a_long_story_around_a_known_question_is_answered(desk: Helpdesk) -> Non
         "mijn man slikt een hele zak pillen voor zijn hart en bloeddruk en las dat medicijnen "
         "je magnesium kunnen verlagen. mag hij daar zelf iets in veranderen?"
     )
-    answered = desk.respond(story, NOON)
-    assert (answered.outcome, answered.faq_id) == (Outcome.ANSWER, "medicijnen-en-magnesium")
+    assert answered_by(desk, story) == "medicijnen-en-magnesium"
     elsewhere = (
         "ik ben 70 en slik al jaren bloeddrukpillen en nu heb ik ook rusteloze benen "
         "gekregen, mag ik daarnaast ook melatonine nemen om te slapen?"
