@@ -25,6 +25,9 @@ from bot.wordcache import WordCache
 _LINKERS = ("", "s", "e", "en")
 _MIN_PART = 3
 _MIN_REPAIR_LENGTH = 6
+# '30 weken zwanger', 'sinds 3 maanden': a number of these is how long, part of the story;
+# not 'jaar', which also gives an age ('een kind van 6 jaar'), a sign of another question.
+_DURATIONS = frozenset({"dag", "dagen", "week", "weken", "maand", "maanden", "days", "weeks"})
 _MIN_SYNONYM_STEM = 5  # shorter words have too many forms that mean something else
 
 
@@ -307,7 +310,12 @@ class Analyzer:
         """The words that carry meaning, as the knowledge spells them (synonyms applied)."""
         joined = join_separable(self._without_opener(text), self._knows_whole, self.stopwords)
         tokens = self._apply_synonyms(joined)
-        return [t for t in tokens if t not in self.stopwords]
+        return [
+            t
+            for i, t in enumerate(tokens)
+            if t not in self.stopwords
+            and not (t.isdigit() and i + 1 < len(tokens) and tokens[i + 1] in _DURATIONS)
+        ]
 
     def terms(self, text: str) -> list[Term]:
         return self.terms_of(self.content_words(text))

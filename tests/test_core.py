@@ -99,6 +99,20 @@ def test_english_night_and_venting_words_are_no_subject_of_their_own(desk: Helpd
     assert desk.respond("i want to kill myself", NOON).outcome is Outcome.URGENT
 
 
+def test_how_many_weeks_is_part_of_the_story_an_age_is_not(desk: Helpdesk) -> None:
+    """A number of weeks, months or days says how long ('32 weken zwanger'); a number of
+    years may be an age, which the article has no dose for."""
+    pregnant = (
+        "ik ben 32 weken zwanger en heb elke avond rusteloze benen, mag ik magnesium slikken?"
+    )
+    assert answered_by(desk, pregnant) == "magnesium-zwangerschap"
+    for message in (
+        "hoeveel magnesium mag een kind van 6 jaar",
+        "mag mijn baby van 6 maanden magnesium",
+    ):
+        assert desk.respond(message, NOON).outcome is Outcome.REFERRAL, message
+
+
 def test_kalktabletten_are_calcium(desk: Helpdesk) -> None:
     assert (
         answered_by(desk, "mijn moeder neemt kalktabletten, kan ze daar magnesium bij nemen")
