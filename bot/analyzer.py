@@ -78,7 +78,8 @@ class Analyzer:
         for variant in self.synonyms:
             if variant.isalpha() and len(variant) >= _MIN_SYNONYM_STEM:
                 stem = _stem(variant)
-                if len(variant) < len(self.synonym_stems.get(stem, variant + " ")):
+                kept = self.synonym_stems.get(stem)
+                if kept is None or len(variant) < len(kept):
                     self.synonym_stems[stem] = variant
         counts: Counter[str] = Counter()
         texts = [t for e in knowledge.entries for t in (e.question, *e.phrasings, e.answer)]

@@ -68,7 +68,7 @@ def decide(match: MatchResult, knowledge: Knowledge) -> Decision:
     # entry, no other subject stands in its place and the questions the article does not
     # answer fit less well, a lower score is enough, even beside a word the FAQ does not
     # know ('bloeddruk'); as on the path above, more than a dead heat of words will do.
-    # On the development parts: three more right answers, none wrong.
+    # On the development parts: four more right answers, none wrong.
     if (
         long_story
         and incidental
