@@ -12,7 +12,7 @@ from bot.loader import DEFAULT_KNOWLEDGE_DIR, LoadResult, load_knowledge
 from bot.matcher import Matcher, MatchResult
 from bot.replies import Composer, Reply
 from bot.smalltalk import SmalltalkDetector
-from bot.text import each_text_once
+from bot.text import each_text_once, visible_text
 from bot.urgent import UrgencyDetector
 
 CONFIRMED_OOS_SLACK = 0.1
@@ -112,11 +112,12 @@ class Helpdesk:
     def respond(self, message: str, now: datetime) -> Reply:
         """The reply to one message; its texts are normalised once and then forgotten."""
         with each_text_once():
-            return self._respond(message, now)
+            return self._respond(visible_text(message), now)
 
     def _respond(self, message: str, now: datetime) -> Reply:
-        if self.urgency.find(message) is not None:
-            return self.composer.urgent()
+        pattern = self.urgency.find(message)
+        if pattern is not None:
+            return self.composer.urgent(pattern.reply)
         intent = self.smalltalk.find(message)
         if intent is not None:
             return self.composer.smalltalk(intent)

@@ -56,6 +56,7 @@ class UrgentPattern:
     name: str
     terms: tuple[tuple[str, ...], ...]  # each term: alternatives; 'x*' prefix, 'x$' clause end
     text: str
+    reply: str = "urgent"  # the message in messages.yaml it gets: urgent or urgent_suicide
 
 
 @dataclass(frozen=True)

@@ -54,6 +54,7 @@ MESSAGE_KEYS = (
     "clarify",
     "non_text",
     "urgent",
+    "urgent_suicide",
     "doctor_advice",
     "source_line",
     "related_intro",
@@ -145,7 +146,14 @@ SYNONYM_FIELDS = {
 }
 SETTINGS_FIELDS = {"matching": Field(MAPPING), "review": Field(MAPPING, required=False)}
 URGENT_FIELDS = {"clause_words": Field(TEXTS), "patterns": Field(LIST)}
-URGENT_GROUP_FIELDS = {"name": Field(TEXT), "phrases": Field(TEXTS)}
+URGENT_GROUP_FIELDS = {
+    "name": Field(TEXT),
+    "reply": Field(TEXT, required=False),
+    "phrases": Field(TEXTS),
+}
+# The urgent replies, and what each must always say, whatever a volunteer writes: an emergency
+# reply without 112, or a reply to thoughts of suicide without 113, must never reach anyone.
+URGENT_REPLIES = {"urgent": ("112", "0800-0113"), "urgent_suicide": ("113", "0800-0113", "112")}
 SMALLTALK_FIELDS = {"intents": Field(LIST)}
 INTENT_FIELDS = {"name": Field(TEXT), "phrasings": Field(TEXTS), "reply": Field(TEXT)}
 
@@ -353,6 +361,15 @@ class _Reader:
             return None
         for key in MESSAGE_KEYS:
             check_placeholders(data[key], PLACEHOLDERS, file, data.line_of(key), self.problems)
+        for key, musts in URGENT_REPLIES.items():
+            missing = [must for must in musts if must not in data[key]]
+            if missing:
+                self.problems.error(
+                    file,
+                    data.line_of(key),
+                    f"Het noodbericht '{key}' noemt {' en '.join(missing)} niet.",
+                    "Wie in nood is, moet deze nummers altijd te zien krijgen. Zet ze terug.",
+                )
         names = {}
         for key, size in (("day_names", 7), ("month_names", 12)):
             if len(data[key]) != size:
@@ -424,6 +441,15 @@ class _Reader:
             line = data["patterns"].line_of(i)
             if not check_fields(group, URGENT_GROUP_FIELDS, file, self.problems, what, line):
                 continue
+            reply = str(group.get("reply") or "urgent")
+            if reply not in URGENT_REPLIES:
+                self.problems.error(
+                    file,
+                    group.line_of("reply"),
+                    f"'{reply}' is geen noodbericht.",
+                    f"Kies uit: {', '.join(URGENT_REPLIES)}.",
+                )
+                continue
             for j, phrase in enumerate(group["phrases"]):
                 terms = tuple(
                     tuple(alt for alt in term.split("|") if alt)
@@ -440,7 +466,7 @@ class _Reader:
                         f"Het patroon '{phrase}' is leeg of onjuist.",
                     )
                     continue
-                patterns.append(UrgentPattern(group["name"], terms, str(phrase)))
+                patterns.append(UrgentPattern(group["name"], terms, str(phrase), reply))
         if not patterns:
             self.problems.error(file, data.line, "Er staan geen bruikbare noodpatronen in.")
             return None

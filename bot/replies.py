@@ -42,6 +42,17 @@ class Reply:
         return f"{self.title}\n\n{self.body}" if self.title else self.body
 
 
+# The one reply kept in code as well: used only if the urgent text in messages.yaml cannot be
+# filled in, so that a person in danger always reads where to get help.
+URGENT_FALLBACK = (
+    "Wat je schrijft klinkt ernstig. Zoek nu hulp:\n"
+    "• Is er levensgevaar? Bel meteen 112.\n"
+    "• Denk je aan zelfdoding? Bel 113 of gratis 0800-0113, dag en nacht, of chat via 113.nl.\n"
+    "• Andere dringende medische hulp: bel je huisarts, of 's avonds, 's nachts, in het "
+    "weekend en op feestdagen de huisartsenpost."
+)
+
+
 class _Fill(dict):
     def __missing__(self, key: str) -> str:
         return "{" + key + "}"
@@ -129,8 +140,13 @@ class Composer:
         intro = self.message("referral" if understood else "not_understood")
         return Reply(Outcome.REFERRAL, f"{intro}\n\n{self.contact_text(now)}", score=score)
 
-    def urgent(self) -> Reply:
-        return Reply(Outcome.URGENT, self.message("urgent"), score=1.0)
+    def urgent(self, reply: str = "urgent") -> Reply:
+        """The emergency reply; should its text ever fail to fill in, the built-in one."""
+        try:
+            text = self.message(reply)
+        except (KeyError, ValueError, IndexError, AttributeError):
+            text = URGENT_FALLBACK
+        return Reply(Outcome.URGENT, text, score=1.0)
 
     def smalltalk(self, intent: SmalltalkIntent) -> Reply:
         return Reply(Outcome.SMALLTALK, self.fill(intent.reply), score=1.0)

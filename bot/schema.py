@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import string
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -23,7 +24,6 @@ TEXT, TEXTS, BOOL, DATE, NUMBER, WHOLE, MAPPING, LIST = (
 )
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
 
 @dataclass(frozen=True)
@@ -110,18 +110,42 @@ def check_fields(
 def check_placeholders(
     text: str, allowed: frozenset[str], file: str, line: int | None, problems: ProblemList
 ) -> None:
-    """Templates may only use placeholders the bot can fill in; a typo would reach users."""
-    for name in PLACEHOLDER.findall(text):
+    """Templates are filled in exactly as the bot will (str.format): what cannot be filled in
+    here would break the reply, or show a stray brace to the person who asked."""
+    for message, hint in _placeholder_problems(text, allowed):
+        problems.error(file, line, message, hint)
+
+
+def _placeholder_problems(text: str, allowed: frozenset[str]) -> list[tuple[str, str]]:
+    try:
+        parts = list(_FORMATTER.parse(text))
+    except ValueError:
+        return [(_LONE_BRACE, _BRACE_HINT)]
+    found = []
+    for literal, name, spec, conversion in parts:
+        if "{" in literal or "}" in literal:  # '{{email}}' would show a literal '{email}'
+            found.append((_LONE_BRACE, _BRACE_HINT))
+        if name is None:
+            continue
         if name not in allowed:
             close = difflib.get_close_matches(name, sorted(allowed), n=1)
             hint = f"Bedoel je {{{close[0]}}}?" if close else ""
-            problems.error(
-                file,
-                line,
-                f"De tekst gebruikt {{{name}}}, maar dat kan de bot niet invullen.",
-                hint or f"Mogelijk: {', '.join('{' + a + '}' for a in sorted(allowed))}.",
+            found.append(
+                (
+                    f"De tekst gebruikt {{{name}}}, maar dat kan de bot niet invullen.",
+                    hint or f"Mogelijk: {', '.join('{' + a + '}' for a in sorted(allowed))}.",
+                )
             )
-    if text.count("{") != text.count("}"):
-        problems.error(
-            file, line, "Een { of } staat er alleen.", "Gebruik { en } alleen om {telefoon} e.d."
-        )
+        elif spec or conversion:
+            found.append((f"Achter {{{name}}} staat iets wat de bot niet begrijpt.", _BRACE_HINT))
+    if not found:
+        try:  # the proof: fill it in as the bot does, with every name it can fill in
+            text.format_map(dict.fromkeys(allowed, "x"))
+        except (ValueError, KeyError, IndexError, AttributeError):
+            found.append((_LONE_BRACE, _BRACE_HINT))
+    return found
+
+
+_FORMATTER = string.Formatter()
+_LONE_BRACE = "Een { of } staat hier los, of dubbel: zo kan de bot de tekst niet invullen."
+_BRACE_HINT = "Gebruik { en } alleen om iets als {telefoon} heen, één keer, zonder spaties."

@@ -19,6 +19,20 @@ _DIGIT = re.compile(r"[0-9]")
 MAX_CHARS = 2000  # longer messages are cut: no real question needs more, and time stays bounded
 
 
+def visible_text(text: str) -> str:
+    """What a person sees of a message: no invisible format characters, compatibility forms folded.
+
+    A soft hyphen or zero-width space inside 'zelf\u00admoord' is invisible on a phone but
+    splits the word for every check; so do bidi controls and a byte-order mark (Unicode
+    category Cf). NFKC then folds full-width letters, ligatures and the like into plain ones.
+    Every message goes through this once, in Helpdesk.respond, before anything reads it.
+    """
+    if text.isascii():  # plain ASCII has nothing to remove or fold
+        return text
+    text = "".join(c for c in text if unicodedata.category(c) != "Cf")
+    return unicodedata.normalize("NFKC", text)
+
+
 def without_accents(text: str) -> str:
     """'cafeïne' → 'cafeine', 'vegetariër' → 'vegetarier'."""
     if text.isascii():  # plain ASCII has no accents to take off

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Iterator
 
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
@@ -21,6 +22,7 @@ from bot.wordcache import WordCache
 _SENTENCE = re.compile(r"[.!?;\n]+")
 _CLAUSE = re.compile(r"[,:()\-–—]+|\s+-\s+")
 _FUZZY_MIN_LENGTH = 5
+SUICIDE_REPLY = "urgent_suicide"
 MANY = 10  # '#' in a pattern: a number at least this large ('30 tabletten')
 
 
@@ -67,6 +69,16 @@ class UrgencyDetector:
         )
 
     def find(self, message: str) -> UrgentPattern | None:
+        """The pattern the message matches; thoughts of suicide anywhere in it come first, so
+        that they always get the reply with 113."""
+        first = None
+        for pattern in self._matches(message):
+            if pattern.reply == SUICIDE_REPLY:
+                return pattern
+            first = first or pattern
+        return first
+
+    def _matches(self, message: str) -> Iterator[UrgentPattern]:
         for sentence in _SENTENCE.split(message[:MAX_CHARS]):
             tokens, clause_ends = self._tokens(sentence)
             if not tokens:
@@ -79,8 +91,7 @@ class UrgencyDetector:
                     self._term_found(t, positions, clause_ends, tokens) != _is_negated(t)
                     for t in pattern.terms
                 ):
-                    return pattern
-        return None
+                    yield pattern
 
     def _tokens(self, sentence: str) -> tuple[list[str], set[int]]:
         tokens: list[str] = []

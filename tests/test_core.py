@@ -259,7 +259,50 @@ def test_an_empty_or_meaningless_message_asks_to_rephrase(desk: Helpdesk) -> Non
 def test_urgent_comes_before_anything_else(desk: Helpdesk) -> None:
     reply = desk.respond("hoeveel magnesium per dag? ik wil er eigenlijk niet meer zijn", NOON)
     assert reply.outcome is Outcome.URGENT
-    assert "112" in reply.text and "0800-0113" in reply.text and "huisarts" in reply.text
+    assert "bel 113 of gratis 0800-0113" in reply.text.lower() and "112" in reply.text
+
+
+def test_thoughts_of_suicide_get_113_first_and_bodily_danger_112_and_the_gp(
+    desk: Helpdesk,
+) -> None:
+    suicide = desk.respond("ik denk steeds vaker aan zelfmoord", NOON).text
+    assert suicide.lower().index("0800-0113") < suicide.index("112")
+    assert "113.nl" in suicide
+    acute = desk.respond("mijn man heeft hevige pijn op de borst en is benauwd", NOON).text
+    assert acute.index("112") < acute.index("0800-0113")
+    for when in ("'s avonds", "'s nachts", "weekend", "feestdagen", "huisartsenpost"):
+        assert when in acute.lower(), when
+
+
+def test_suicide_anywhere_in_a_message_wins_over_bodily_danger(desk: Helpdesk) -> None:
+    reply = desk.respond("ik heb pijn op de borst. eigenlijk wil ik gewoon dood", NOON)
+    assert reply.text == desk.composer.message("urgent_suicide")
+
+
+@pytest.mark.parametrize("invisible", ["\u00ad", "\u200b", "\u200d", "\u2060", "\ufeff", "\u202e"])
+def test_invisible_characters_hide_nothing(desk: Helpdesk, invisible: str) -> None:
+    """A soft hyphen or zero-width space is invisible on a phone, but split the word."""
+    urgent = desk.respond(f"ik denk aan zelf{invisible}moord", NOON)
+    assert urgent.outcome is Outcome.URGENT and "0800-0113" in urgent.text
+    assert desk.respond(f"niet meer le{invisible}ven willen", NOON).outcome is Outcome.URGENT
+    answer = desk.respond(f"wat is magne{invisible}sium", NOON)
+    assert answer.faq_id == "wat-is-magnesium"
+
+
+def test_compatibility_forms_are_folded(desk: Helpdesk) -> None:
+    """Full-width letters (some phone keyboards) read as plain ones."""
+    assert desk.respond("ｉｋ ｗｉｌ ｄｏｏｄ", NOON).outcome is Outcome.URGENT
+
+
+def test_a_broken_urgent_text_still_gives_112_and_113() -> None:
+    """The built-in text steps in should the urgent text ever fail to fill in."""
+    from bot.replies import URGENT_FALLBACK
+
+    desk = load_helpdesk()
+    desk.composer.messages = {**desk.composer.messages, "urgent": "Bel {telefoon}}{"}
+    reply = desk.respond("ik heb 40 tabletten geslikt", NOON)
+    assert reply.outcome is Outcome.URGENT and reply.text == URGENT_FALLBACK
+    assert "112" in reply.text and "0800-0113" in reply.text and "huisartsenpost" in reply.text
 
 
 def test_smalltalk(desk: Helpdesk) -> None:

@@ -332,7 +332,13 @@ free_text = st.one_of(st.text(max_size=80), messy_text)
     question=free_text,
     answer=free_text,
     phrasings=st.lists(free_text, min_size=1, max_size=4),
-    messages=st.fixed_dictionaries({k: free_text for k in FREE_MESSAGES}),
+    messages=st.fixed_dictionaries(
+        # The urgent text must name 112 and 0800-0113 (an error otherwise): any text beside them.
+        {
+            k: free_text.map(lambda t: f"{t} 112 0800-0113") if k == "urgent" else free_text
+            for k in FREE_MESSAGES
+        }
+    ),
 )
 def test_any_text_in_valid_yaml_loads_without_an_exception(
     small_knowledge, question, answer, phrasings, messages
