@@ -35,7 +35,7 @@ def load_cases(part: str) -> list[Case]:
             if isinstance(item, str):
                 text, expect = item, ()
             else:
-                text, expect = item["text"], item["expect"]
+                text, expect = item["text"], item.get("expect", ())
                 expect = tuple(expect) if isinstance(expect, list) else (expect,)
             cases.append(Case(text, kind, expect))
     return cases
