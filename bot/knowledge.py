@@ -63,6 +63,9 @@ class UrgentPattern:
 class Urgency:
     patterns: tuple[UrgentPattern, ...]
     clause_words: frozenset[str]
+    # Sentences that are no emergency although they have heavy words ('vorig jaar had ik een
+    # hartinfarct'): each quiets the patterns of its reply in the sentence it is found in.
+    calm: tuple[UrgentPattern, ...] = ()
 
 
 @dataclass(frozen=True)

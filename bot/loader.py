@@ -37,7 +37,7 @@ from bot.schema import (
     check_placeholders,
 )
 from bot.text import normalise
-from bot.yamlfile import YamlMap, read_yaml
+from bot.yamlfile import YamlList, YamlMap, read_yaml
 
 DEFAULT_KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "knowledge"
 
@@ -145,10 +145,19 @@ SYNONYM_FIELDS = {
     "unless_next_to": Field(TEXTS, required=False),
 }
 SETTINGS_FIELDS = {"matching": Field(MAPPING), "review": Field(MAPPING, required=False)}
-URGENT_FIELDS = {"clause_words": Field(TEXTS), "patterns": Field(LIST)}
+URGENT_FIELDS = {
+    "clause_words": Field(TEXTS),
+    "patterns": Field(LIST),
+    "calm": Field(LIST, required=False),
+}
 URGENT_GROUP_FIELDS = {
     "name": Field(TEXT),
     "reply": Field(TEXT, required=False),
+    "phrases": Field(TEXTS),
+}
+CALM_GROUP_FIELDS = {
+    "name": Field(TEXT),
+    "quiets": Field(TEXTS, required=False),
     "phrases": Field(TEXTS),
 }
 # The urgent replies, and what each must always say, whatever a volunteer writes: an emergency
@@ -435,18 +444,36 @@ class _Reader:
         data, file = self.read("urgent.yaml")
         if not self.fields(data, URGENT_FIELDS, file, "urgent.yaml"):
             return None
-        patterns: list[UrgentPattern] = []
-        for i, group in enumerate(data["patterns"]):
-            what = f"patroon {i + 1}"
-            line = data["patterns"].line_of(i)
-            if not check_fields(group, URGENT_GROUP_FIELDS, file, self.problems, what, line):
+        patterns = self._urgent_groups(data["patterns"], file, "patroon", "reply")
+        if not patterns:
+            self.problems.error(file, data.line, "Er staan geen bruikbare noodpatronen in.")
+            return None
+        calm = self._urgent_groups(data.get("calm") or [], file, "rustig", "quiets")
+        return Urgency(
+            tuple(patterns),
+            frozenset(normalise(str(w)) for w in data["clause_words"]),
+            tuple(calm),
+        )
+
+    def _urgent_groups(
+        self, groups: list, file: str, what: str, tier_field: str
+    ) -> list[UrgentPattern]:
+        """The phrases of each group, with the urgent reply they give (patterns) or quiet
+        (calm groups: a sentence that is no emergency although it has heavy words)."""
+        fields = URGENT_GROUP_FIELDS if tier_field == "reply" else CALM_GROUP_FIELDS
+        found: list[UrgentPattern] = []
+        for i, group in enumerate(groups):
+            line = groups.line_of(i) if isinstance(groups, YamlList) else None
+            if not check_fields(group, fields, file, self.problems, f"{what} {i + 1}", line):
                 continue
-            reply = str(group.get("reply") or "urgent")
-            if reply not in URGENT_REPLIES:
+            tiers = group.get(tier_field) or ["urgent"]
+            tiers = [tiers] if isinstance(tiers, str) else [str(t) for t in tiers]
+            unknown = [t for t in tiers if t not in URGENT_REPLIES]
+            if unknown:
                 self.problems.error(
                     file,
-                    group.line_of("reply"),
-                    f"'{reply}' is geen noodbericht.",
+                    group.line_of(tier_field),
+                    f"'{unknown[0]}' is geen noodbericht.",
                     f"Kies uit: {', '.join(URGENT_REPLIES)}.",
                 )
                 continue
@@ -466,11 +493,8 @@ class _Reader:
                         f"Het patroon '{phrase}' is leeg of onjuist.",
                     )
                     continue
-                patterns.append(UrgentPattern(group["name"], terms, str(phrase), reply))
-        if not patterns:
-            self.problems.error(file, data.line, "Er staan geen bruikbare noodpatronen in.")
-            return None
-        return Urgency(tuple(patterns), frozenset(normalise(str(w)) for w in data["clause_words"]))
+                found.extend(UrgentPattern(group["name"], terms, str(phrase), t) for t in tiers)
+        return found
 
     def smalltalk(self) -> tuple[SmalltalkIntent, ...] | None:
         data, file = self.read("smalltalk.yaml")
