@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import re
 from dataclasses import dataclass
 from datetime import datetime, time
 from functools import cache
@@ -146,6 +148,7 @@ SYNONYM_FIELDS = {
 }
 SETTINGS_FIELDS = {"matching": Field(MAPPING), "review": Field(MAPPING, required=False)}
 URGENT_FIELDS = {
+    "words": Field(MAPPING, required=False),
     "clause_words": Field(TEXTS),
     "patterns": Field(LIST),
     "calm": Field(LIST, required=False),
@@ -444,19 +447,43 @@ class _Reader:
         data, file = self.read("urgent.yaml")
         if not self.fields(data, URGENT_FIELDS, file, "urgent.yaml"):
             return None
-        patterns = self._urgent_groups(data["patterns"], file, "patroon", "reply")
+        lists = self._word_lists(data.get("words"), file)
+        patterns = self._urgent_groups(data["patterns"], file, "patroon", "reply", lists)
         if not patterns:
             self.problems.error(file, data.line, "Er staan geen bruikbare noodpatronen in.")
             return None
-        calm = self._urgent_groups(data.get("calm") or [], file, "rustig", "quiets")
+        calm = self._urgent_groups(data.get("calm") or [], file, "rustig", "quiets", lists)
         return Urgency(
             tuple(patterns),
             frozenset(normalise(str(w)) for w in data["clause_words"]),
             tuple(calm),
         )
 
+    def _word_lists(self, data: object, file: str) -> dict[str, tuple[str, ...]]:
+        """Named lists of words ('@dood' in a phrase stands for every word of the list dood),
+        so a crisis lexicon is kept by concept and grows in one place."""
+        if not data:
+            return {}
+        if not isinstance(data, YamlMap):
+            self.problems.error(file, getattr(data, "line", None), "words moet een blok zijn.")
+            return {}
+        lists = {}
+        for name, words in data.items():
+            if not isinstance(words, list) or not words:
+                self.problems.error(
+                    file, data.line_of(name), f"Bij '{name}' hoort een lijst met woorden."
+                )
+                continue
+            lists[str(name)] = tuple("_".join(str(w).lower().split()) for w in words)
+        return lists
+
     def _urgent_groups(
-        self, groups: list, file: str, what: str, tier_field: str
+        self,
+        groups: list,
+        file: str,
+        what: str,
+        tier_field: str,
+        lists: dict[str, tuple[str, ...]],
     ) -> list[UrgentPattern]:
         """The phrases of each group, with the urgent reply they give (patterns) or quiet
         (calm groups: a sentence that is no emergency although it has heavy words)."""
@@ -478,8 +505,21 @@ class _Reader:
                 )
                 continue
             for j, phrase in enumerate(group["phrases"]):
+                unknown_lists = {
+                    name
+                    for name in re.findall(r"@([a-z0-9-]+)", str(phrase).lower())
+                    if name not in lists
+                }
+                if unknown_lists:
+                    self.problems.error(
+                        file,
+                        group["phrases"].line_of(j),
+                        f"De woordenlijst '@{sorted(unknown_lists)[0]}' bestaat niet.",
+                        f"Bekend onder words: {', '.join('@' + n for n in lists) or 'geen'}.",
+                    )
+                    continue
                 terms = tuple(
-                    tuple(alt for alt in term.split("|") if alt)
+                    tuple(a for alt in term.split("|") if alt for a in _with_lists(alt, lists))
                     for term in str(phrase).lower().split()
                 )
                 if (
@@ -683,3 +723,17 @@ def load_knowledge(folder: Path | str = DEFAULT_KNOWLEDGE_DIR) -> LoadResult:
         out_of_scope=out_of_scope,
     )
     return LoadResult(knowledge, problems, review)
+
+
+def _with_lists(alternative: str, lists: dict[str, tuple[str, ...]]) -> list[str]:
+    """'@dood' → every word of the list; 'wil_@dood' → 'wil_dood', 'wil_sterven', …"""
+    if "@" not in alternative:
+        return [alternative]
+    negated = alternative.startswith("!")
+    at_end = alternative.endswith("$")
+    parts = alternative.lstrip("!").rstrip("$").split("_")
+    options = [lists[p[1:]] if p.startswith("@") else (p,) for p in parts]
+    return [
+        ("!" if negated else "") + "_".join(combo) + ("$" if at_end else "")
+        for combo in itertools.product(*options)
+    ]
