@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date, time
 from types import MappingProxyType
 
+from bot.crisis_model import ModelSettings
+
 
 @dataclass(frozen=True)
 class Entry:
@@ -66,6 +68,9 @@ class Urgency:
     # Sentences that are no emergency although they have heavy words ('vorig jaar had ik een
     # hartinfarct'): each quiets the patterns of its reply in the sentence it is found in.
     calm: tuple[UrgentPattern, ...] = ()
+    # Examples for the learned view (bot/crisis_model.py): urgent_suicide, urgent, ordinary.
+    examples: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    model: ModelSettings = field(default_factory=ModelSettings)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
 
+from bot.crisis_model import ModelSettings
 from bot.knowledge import (
     Entry,
     Helpline,
@@ -152,11 +153,19 @@ URGENT_FIELDS = {
     "clause_words": Field(TEXTS),
     "patterns": Field(LIST),
     "calm": Field(LIST, required=False),
+    "model": Field(MAPPING, required=False),
 }
 URGENT_GROUP_FIELDS = {
     "name": Field(TEXT),
     "reply": Field(TEXT, required=False),
     "phrases": Field(TEXTS),
+}
+MODEL_FIELDS = {"smoothing": Field(NUMBER), "false_alarms": Field(NUMBER)}
+EXAMPLE_FIELDS = {
+    "urgent_suicide": Field(TEXTS),
+    "urgent": Field(TEXTS),
+    "ordinary": Field(TEXTS),
+    "stories": Field(TEXTS, required=False),
 }
 CALM_GROUP_FIELDS = {
     "name": Field(TEXT),
@@ -453,11 +462,34 @@ class _Reader:
             self.problems.error(file, data.line, "Er staan geen bruikbare noodpatronen in.")
             return None
         calm = self._urgent_groups(data.get("calm") or [], file, "rustig", "quiets", lists)
+        model = ModelSettings()
+        if data.get("model") is not None and check_fields(
+            data["model"], MODEL_FIELDS, file, self.problems, "model", data.line_of("model")
+        ):
+            model = ModelSettings(**{k: float(v) for k, v in data["model"].items()})
+            for key, low, high in (("smoothing", 0.01, 10.0), ("false_alarms", 0.0, 0.2)):
+                if not low <= getattr(model, key) <= high:
+                    self.problems.error(
+                        file,
+                        data["model"].line_of(key),
+                        f"'{key}' moet tussen {low} en {high} liggen.",
+                    )
         return Urgency(
             tuple(patterns),
             frozenset(normalise(str(w)) for w in data["clause_words"]),
             tuple(calm),
+            self.urgent_examples(),
+            model,
         )
+
+    def urgent_examples(self) -> dict[str, tuple[str, ...]]:
+        """Optional: example messages the learned view of emergencies is trained on."""
+        if not (self.folder / "urgent_examples.yaml").is_file():
+            return {}
+        data, file = self.read("urgent_examples.yaml")
+        if not check_fields(data, EXAMPLE_FIELDS, file, self.problems, "urgent_examples.yaml"):
+            return {}
+        return {kind: tuple(str(t) for t in data.get(kind) or ()) for kind in EXAMPLE_FIELDS}
 
     def _word_lists(self, data: object, file: str) -> dict[str, tuple[str, ...]]:
         """Named lists of words ('@dood' in a phrase stands for every word of the list dood),

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
+from bot.crisis_model import train
 from bot.knowledge import Urgency, UrgentPattern
 from bot.lexicon import is_dutch_word
 from bot.text import MAX_CHARS, normalise
@@ -23,6 +24,7 @@ _SENTENCE = re.compile(r"[.!?;\n]+")
 _CLAUSE = re.compile(r"[,:()\-–—]+|\s+-\s+")
 _FUZZY_MIN_LENGTH = 5
 SUICIDE_REPLY = "urgent_suicide"
+LEARNED = "geleerd"  # the name of a 'pattern' found by the learned view
 MANY = 10  # '#' in a pattern: a number at least this large ('30 tabletten')
 _YEARS = (1930, 2100)  # '#jaartal': a number that reads as a year ('in 2019')
 
@@ -52,10 +54,18 @@ def _max_typos(word: str) -> int:
 class UrgencyDetector:
     """Compiled urgent patterns; ``find`` returns the first pattern a message matches."""
 
-    def __init__(self, urgency: Urgency, real_words: frozenset[str] = frozenset()) -> None:
+    def __init__(
+        self,
+        urgency: Urgency,
+        real_words: frozenset[str] = frozenset(),
+        ordinary: tuple[str, ...] = (),
+    ) -> None:
         # A correctly spelled ordinary word is no typo: 'slikken' must not become 'stikken'.
         self.real_words = real_words
         self.patterns = _PatternSet(urgency.patterns)
+        # The learned view, trained on the examples; ``ordinary`` are more messages that are
+        # no emergency (the FAQ's phrasings and the like).
+        self.model = train(urgency.examples, list(ordinary), urgency.model)
         self.calm = _PatternSet(urgency.calm)
         self.clause_words = urgency.clause_words
         words = _words_of(urgency.patterns)
@@ -77,6 +87,9 @@ class UrgencyDetector:
             if pattern.reply == SUICIDE_REPLY:
                 return pattern
             first = first or pattern
+        learned = self.model.find(message) if self.model is not None else None
+        if learned == SUICIDE_REPLY or (learned is not None and first is None):
+            return UrgentPattern(LEARNED, (), message[:0], learned)
         return first
 
     def _matches(self, message: str) -> Iterator[UrgentPattern]:
