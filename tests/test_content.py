@@ -37,6 +37,7 @@ SUPPLEMENT_OR_TREATMENT_QUESTIONS = (
     "hoeveel magnesium mag ik per dag",
     "wat is de bovengrens voor magnesium",
     "ik ben zwanger en heb rusteloze benen, helpt magnesium",
+    "mag ik mijn rls medicijnen vervangen door magnesium",
 )
 
 
