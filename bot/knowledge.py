@@ -28,6 +28,9 @@ class Entry:
     reviewed_by: str
     file: str
     line: int
+    # About supplements or treating RLS: the check wants the 'niet bewezen' caveat and the
+    # doctor line, so no answer reads as advice to take magnesium against RLS.
+    treatment: bool = False
 
 
 @dataclass(frozen=True)
@@ -115,6 +118,8 @@ class Knowledge:
     smalltalk: tuple[SmalltalkIntent, ...]
     settings: MatchSettings
     out_of_scope: tuple[str, ...] = ()  # questions the article does not answer: refer
+    # Hard words the check warns about, each with plainer words to use: (word, instead).
+    jargon: tuple[tuple[str, str], ...] = ()
     by_id: Mapping[str, Entry] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

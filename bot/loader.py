@@ -104,6 +104,7 @@ ENTRY_FIELDS = {
     "source": Field(TEXT),
     "doctor_advice": Field(BOOL, required=False),
     "opening_state": Field(BOOL, required=False),
+    "treatment": Field(BOOL, required=False),
     "reviewed": Field(DATE, required=False),
     "reviewed_by": Field(TEXT, required=False),
 }
@@ -594,6 +595,27 @@ class _Reader:
             return ()
         return tuple(str(p).strip() for p in data["phrasings"])
 
+    def jargon(self) -> tuple[tuple[str, str], ...]:
+        """Optional: hard words the check warns about, each with plainer words to use."""
+        if not (self.folder / "jargon.yaml").is_file():
+            return ()
+        data, file = self.read("jargon.yaml")
+        if not self.fields(data, {"jargon": Field(MAPPING)}, file, "jargon.yaml"):
+            return ()
+        table = data["jargon"]
+        words = []
+        for word, instead in table.items():
+            if not str(word).strip() or not isinstance(instead, str) or not instead.strip():
+                self.problems.error(
+                    file,
+                    table.line_of(word),
+                    f"Bij het moeilijke woord '{word}' hoort een tekst met gewone woorden.",
+                    "Schrijf bijvoorbeeld: suppletie: supplementen, of extra magnesium slikken",
+                )
+                continue
+            words.append((normalise(str(word)), instead.strip()))
+        return tuple(words)
+
     def faq(self) -> tuple[tuple[Entry, ...], tuple[Topic, ...]]:
         folder = self.folder / "faq"
         files = sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml"))
@@ -664,6 +686,7 @@ class _Reader:
             source=item["source"].strip(),
             doctor_advice=bool(item.get("doctor_advice", False)),
             opening_state=bool(item.get("opening_state", False)),
+            treatment=bool(item.get("treatment", False)),
             reviewed=reviewed,
             reviewed_by=(item.get("reviewed_by") or "").strip(),
             file=file,
@@ -730,6 +753,7 @@ def load_knowledge(folder: Path | str = DEFAULT_KNOWLEDGE_DIR) -> LoadResult:
     smalltalk = reader.smalltalk()
     entries, topics = reader.faq()
     out_of_scope = reader.out_of_scope()
+    jargon = reader.jargon()
     problems = tuple(reader.problems.items)
     parts = (settings, helpline, messages, word_map, urgency, smalltalk)
     if reader.problems.errors or any(p is None for p in parts):
@@ -753,6 +777,7 @@ def load_knowledge(folder: Path | str = DEFAULT_KNOWLEDGE_DIR) -> LoadResult:
         smalltalk=smalltalk,
         settings=settings,
         out_of_scope=out_of_scope,
+        jargon=jargon,
     )
     return LoadResult(knowledge, problems, review)
 
