@@ -327,7 +327,12 @@ def test_run_uses_knowledge_dir_from_the_environment(tmp_path):
     shown = check_config(tmp_path, TELEGRAM_BOT_TOKEN=TOKEN, KNOWLEDGE_DIR=str(empty))
     assert f"knowledge_dir = {empty}" in shown.stdout.splitlines()
     result = bot(
-        tmp_path, "run", KNOWLEDGE_DIR=str(empty), DATABASE_PATH=str(tmp_path / "q.sqlite3")
+        tmp_path,
+        "run",
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_BASE_URL="http://127.0.0.1:9/bot",  # never reached: the knowledge stops it
+        KNOWLEDGE_DIR=str(empty),
+        DATABASE_PATH=str(tmp_path / "q.sqlite3"),
     )
     assert result.returncode == 1, result.stdout + result.stderr
     assert f"--knowledge {empty}" in result.stderr

@@ -21,7 +21,6 @@ from pathlib import Path
 import pytest
 
 from bot.replies import Outcome
-from bot.store import QuestionStore
 from tests.conftest import ADMIN_ID, TIMEOUT, USER, RunningBot, bot_running, say
 from tests.test_telegram_e2e import (
     CLEAR,
@@ -184,7 +183,7 @@ BREAKAGES = {
 @pytest.mark.parametrize("breakage", list(BREAKAGES))
 async def test_knowledge_gone_at_run_time_keeps_the_last_good_answers(tmp_path, caplog, breakage):
     caplog.set_level(logging.INFO, logger="bot")
-    async with bot_running(tmp_path, reload_seconds=0.1) as running:
+    async with bot_running(tmp_path, reload_seconds=0.2) as running:
         server = running.server
         folder = running.config.knowledge_dir
         before = running.holder.current
@@ -218,7 +217,7 @@ async def test_knowledge_gone_at_run_time_keeps_the_last_good_answers(tmp_path, 
 
 async def test_a_file_cut_off_mid_write_is_refused_and_the_repair_picked_up(tmp_path, caplog):
     caplog.set_level(logging.INFO, logger="bot")
-    async with bot_running(tmp_path, reload_seconds=0.1) as running:
+    async with bot_running(tmp_path, reload_seconds=0.2) as running:
         server = running.server
         await say(server, "/start", ADMIN_ID)
         path = running.config.knowledge_dir / "faq" / "tekort.yaml"
@@ -325,7 +324,7 @@ async def test_a_database_whose_folder_cannot_be_made_is_logged_once(tmp_path, c
     caplog.set_level(logging.INFO, logger="bot")
     folder = tmp_path / "data"
     path = folder / "q.sqlite3"
-    async with bot_running(tmp_path, store=QuestionStore(path)) as running:
+    async with bot_running(tmp_path, database=path) as running:
         server = running.server
         first, *during, after = stored_questions(running, 5)
         await say(server, first)
