@@ -23,7 +23,7 @@ from bot.core import load_helpdesk
 from bot.store import QuestionStore
 from bot.telegram.app import MAX_WEBHOOK_BODY
 from tests.botapi_server import BotApiTestServer
-from tests.conftest import EVENING, TIMEOUT, USER, say
+from tests.conftest import ADMIN_ID, EVENING, TIMEOUT, USER, say
 from tests.harness import bot_process, bot_running, bot_settings, copy_knowledge, env_without_token
 from tests.test_telegram_e2e import CLEAR, OFF_TOPIC
 
@@ -135,6 +135,22 @@ async def test_a_retention_of_zero_keeps_nothing_and_privacy_says_so(tmp_path):
             assert process.returncode == 0, (out + err).decode(errors="replace")[-2000:]
     with sqlite3.connect(database) as db:
         assert db.execute("SELECT COUNT(*) FROM unanswered").fetchone() == (0,)
+
+
+# -- /stats -----------------------------------------------------------------------------------
+
+
+async def test_stats_on_an_unreadable_database_says_so_and_the_bot_goes_on(tmp_path, caplog):
+    async with bot_running(tmp_path) as running:
+        server = running.server
+        await say(server, OFF_TOPIC)
+        await eventually(lambda: running.store.questions(), "the stored question")
+        with running.config.database.open("r+b") as file:  # overwritten by something else
+            file.write(b"dit is geen database meer " * 200)
+        reply = await say(server, "/stats", ADMIN_ID)
+        assert reply["text"] == running.holder.current.composer.message("stats_unavailable")
+        assert "0900" in (await say(server, OFF_TOPIC))["text"]  # still answering
+    assert any("/stats" in r.getMessage() for r in caplog.records if r.levelname == "ERROR")
 
 
 # -- texts of the commands --------------------------------------------------------------------
