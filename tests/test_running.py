@@ -21,7 +21,7 @@ import pytest
 
 from bot.core import load_helpdesk
 from bot.store import QuestionStore
-from bot.telegram.app import MAX_WEBHOOK_BODY
+from bot.telegram.webhook import MAX_BODY
 from tests.botapi_server import BotApiTestServer
 from tests.conftest import ADMIN_ID, EVENING, TIMEOUT, USER, say
 from tests.harness import bot_process, bot_running, bot_settings, copy_knowledge, env_without_token
@@ -73,6 +73,9 @@ async def test_webhook_mode_registers_the_secret_and_refuses_posts_without_it(tm
         await asyncio.sleep(0.2)
         assert server.sent_messages(USER) == []  # refused: nothing was answered
 
+        for secret in ("", "fout-geheim"):  # answered before the body is even sent
+            assert await first_line_before_the_body(port, secret) == "HTTP/1.1 403 Forbidden"
+
         assert await server.flush_to_webhook(local) == [200]  # with the registered secret
         reply = await server.wait_for_message(USER, count=1, timeout=TIMEOUT)
         assert "magnesium" in reply["text"].lower()
@@ -81,7 +84,7 @@ async def test_webhook_mode_registers_the_secret_and_refuses_posts_without_it(tm
         # the secret; then the same update, as Telegram sends it, is answered.
         server.user_sends_text(CLEAR)
         update = json.dumps(server.pending_updates[0])
-        huge = update[:-1] + " " * MAX_WEBHOOK_BODY + "}"
+        huge = update[:-1] + " " * MAX_BODY + "}"
         headers = {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": SECRET}
         try:
             async with (
@@ -96,6 +99,26 @@ async def test_webhook_mode_registers_the_secret_and_refuses_posts_without_it(tm
         await server.wait_for_message(USER, count=2, timeout=TIMEOUT)
         await asyncio.sleep(0.2)
         assert len(server.sent_messages(USER)) == 2
+
+
+async def first_line_before_the_body(port: int, secret: str) -> str:
+    """Send only the headers of a post that announces half a megabyte, and read the first
+    line of the answer: only a server that checks the secret first answers at all."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        writer.write(
+            (
+                "POST /telegram HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                "Content-Type: application/json\r\nContent-Length: 500000\r\n"
+                + (f"X-Telegram-Bot-Api-Secret-Token: {secret}\r\n" if secret else "")
+                + "\r\n"
+            ).encode()
+        )
+        await writer.drain()
+        async with asyncio.timeout(TIMEOUT):
+            return (await reader.readline()).decode().strip()
+    finally:
+        writer.close()
 
 
 # -- retention --------------------------------------------------------------------------------

@@ -23,23 +23,18 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from tornado.httpserver import HTTPServer
 
 from bot.config import Config
 from bot.core import Helpdesk, load_helpdesk
 from bot.holder import HelpdeskHolder
 from bot.store import QuestionStore
-from bot.telegram import admin, handlers
+from bot.telegram import admin, handlers, webhook
 
 log = logging.getLogger(__name__)
 COMMANDS = ("start", "help", "onderwerpen", "contact", "privacy")
 PURGE_EVERY_SECONDS = 3600
 STOP_POLL_SECONDS = 0.05
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGABRT)
-# An update is a message of at most 4096 characters with its details: a few kB, 100 kB at
-# the very most. A forged request cannot make the bot hold more than this in memory.
-MAX_WEBHOOK_BODY = 1024 * 1024
-WEBHOOK_BODY_SECONDS = 10.0
 
 
 def build_application(
@@ -172,7 +167,7 @@ def run_bot(
     signals = () if stop is not None else STOP_SIGNALS
     try:
         if config.webhook_url:
-            limit_webhook_requests()
+            webhook.guard(config.webhook_secret or "")
             path = urlparse(config.webhook_url).path.strip("/") or "telegram"
             application.run_webhook(
                 listen=config.webhook_listen,
@@ -196,16 +191,6 @@ def run_bot(
         )
         return 2
     return 0
-
-
-def limit_webhook_requests() -> None:
-    """Updates from Telegram are small; a bigger request is refused before it is read.
-
-    python-telegram-bot's webhook server is tornado's HTTPServer, which by default reads
-    bodies of up to 100 MB into memory before the secret is even checked. Tornado's own
-    ``configure`` sets the limit for every HTTPServer this process makes.
-    """
-    HTTPServer.configure(None, max_body_size=MAX_WEBHOOK_BODY, body_timeout=WEBHOOK_BODY_SECONDS)
 
 
 async def _stop_when_set(stop: threading.Event, application: Application) -> None:
