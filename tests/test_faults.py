@@ -115,8 +115,8 @@ async def test_a_reply_in_flight_when_the_outage_starts_still_arrives_once(tmp_p
         await say(server, SMALLTALK)
         server.latency = 0.5  # every answer from Telegram takes half a second
         server.user_sends_text(CLEAR)
-        await server.wait_for("sendChatAction", count=2, timeout=TIMEOUT)  # typing, in flight
-        server.go_offline(mode)  # the typing and then the reply fail
+        await server.wait_for("sendMessage", count=2, timeout=TIMEOUT)  # the reply, in flight
+        server.go_offline(mode)  # the reply fails
         await asyncio.sleep(1.5)
         server.latency = 0.0
         server.go_online()

@@ -151,8 +151,9 @@ def run_bot(
 
     ``helpdesk`` is the knowledge loaded already from ``config`` (the command line loads it
     first, to report its problems); ``clock`` the time replies are written for; ``started``
-    is called with the application once it answers. Without ``stop`` the bot stops on the
-    signals; with it, only when it is set, so that it can run in a thread.
+    is called with the application when it has started up, before the first update is
+    fetched. Without ``stop`` the bot stops on the signals; with it, only when it is set,
+    so that it can run in a thread of another program (the tests do).
     """
     if helpdesk is None:
         helpdesk = load_helpdesk(config.knowledge_dir, config.retention_days)
@@ -194,7 +195,8 @@ def run_bot(
 
 
 async def _stop_when_set(stop: threading.Event, application: Application) -> None:
-    """Stop as a signal would, once ``stop`` (set from another thread) is set."""
-    while not stop.is_set():
+    """Stop as a signal would, once ``stop`` (set from another thread) is set; if it is set
+    while the bot is still starting, once it has started."""
+    while not (stop.is_set() and application.running):
         await asyncio.sleep(STOP_POLL_SECONDS)
     application.stop_running()
