@@ -1,7 +1,8 @@
 """The command line: python -m bot [chat | ask | check | run | report | health].
 
-Without a subcommand the bot runs on Telegram when TELEGRAM_BOT_TOKEN is set, and as a
-console chat otherwise.
+Without a subcommand the bot runs on Telegram when TELEGRAM_BOT_TOKEN is set (in the
+environment or in .env, like every setting: see bot/config.py), and as a console chat
+otherwise.
 """
 
 from __future__ import annotations
