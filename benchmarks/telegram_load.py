@@ -308,7 +308,7 @@ async def run(
     print(f"wall time:        {wall:.1f} s ({answered / wall:.1f} answers/s)")
     print(
         f"rate-limited calls: {limited} sendMessage + sendChatAction "
-        f"({limited / wall:.1f}/s; AIORateLimiter allows 30/s)"
+        f"({limited / wall:.1f}/s; AIORateLimiter allows 30/s after a first burst of 30)"
     )
     ok = not timed_out and lost == twice == wrong == 0 and stored == to_store
     return 0 if ok else 1
