@@ -80,6 +80,7 @@ MESSAGE_KEYS = (
     "reload_done",
     "reload_refused",
     "reload_unchanged",
+    "stats_unavailable",
     "command_start",
     "command_help",
     "command_onderwerpen",
