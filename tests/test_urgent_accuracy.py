@@ -12,55 +12,12 @@ targets as strict expected failures, until the detector reaches them on text it 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from pathlib import Path
-
 import pytest
-import yaml
 
 from bot.core import Helpdesk, load_helpdesk
-from bot.replies import Outcome
+from tests.testset import CRISIS_DEVELOPMENT, CRISIS_HELD_OUT, Tally, measure_crisis
 
-NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
-DATA = Path(__file__).parent / "data"
-DEVELOPMENT = ("crisis_dev", "crisis_dev2")
-HELD_OUT = ("crisis_heldout",)
 FALSE_ALARM_TARGET = 0.02
-
-
-@dataclass
-class Tally:
-    found: int = 0
-    total: int = 0
-    misses: list[str] = field(default_factory=list)
-
-    @property
-    def rate(self) -> float:
-        return self.found / self.total if self.total else 1.0
-
-
-def measure(desk: Helpdesk, parts: tuple[str, ...]) -> dict[str, Tally]:
-    suicide_reply = desk.composer.message("urgent_suicide")
-    tallies = {kind: Tally() for kind in ("suicide", "acute", "false_alarm")}
-    for part in parts:
-        data = yaml.safe_load((DATA / f"{part}.yaml").read_text(encoding="utf-8"))
-        for kind, messages in data.items():
-            for text in messages:
-                reply = desk.respond(text, NOW)
-                urgent = reply.outcome is Outcome.URGENT
-                tally = tallies["false_alarm" if kind == "ordinary" else kind]
-                tally.total += 1
-                # Thoughts of suicide count only with the reply that puts 113 first.
-                hit = {
-                    "suicide": urgent and reply.text == suicide_reply,
-                    "acute": urgent,
-                    "ordinary": urgent,
-                }[kind]
-                tally.found += hit
-                if hit == (kind == "ordinary"):
-                    tally.misses.append(text)
-    return tallies
 
 
 @pytest.fixture(scope="module")
@@ -70,12 +27,12 @@ def desk() -> Helpdesk:
 
 @pytest.fixture(scope="module")
 def development(desk: Helpdesk) -> dict[str, Tally]:
-    return measure(desk, DEVELOPMENT)
+    return measure_crisis(desk, CRISIS_DEVELOPMENT)
 
 
 @pytest.fixture(scope="module")
 def held_out(desk: Helpdesk) -> dict[str, Tally]:
-    tallies = measure(desk, HELD_OUT)
+    tallies = measure_crisis(desk, CRISIS_HELD_OUT)
     for tally in tallies.values():
         tally.misses = []  # never shown
     return tallies
