@@ -85,31 +85,33 @@ def train(
     if any(len(d) < 10 for d in docs.values()) or len(hard) < 10:
         return None
     counts = {kind: Counter(f for doc in d for f in doc) for kind, d in docs.items()}
-    sizes = {kind: len(d) for kind, d in docs.items()}
+    size, ordinary_size = {k: len(docs[k]) for k in _KINDS}, len(docs["ordinary"])
     a = settings.smoothing
+    log = [math.log(n + a) for n in range(max(size.values()) + ordinary_size + 1)]
 
-    def log_ratio(kind: str, feature: str, own: str | None = None) -> float:
-        k = counts[kind][feature] - (own == kind)
-        n = counts["ordinary"][feature] - (own == "ordinary")
-        p_kind = (k + a) / (sizes[kind] - (own == kind) + 2 * a)
-        p_ordinary = (n + a) / (sizes["ordinary"] - (own == "ordinary") + 2 * a)
-        return math.log(p_kind) - math.log(p_ordinary)
-
-    def left_out(kind: str, doc: frozenset[str]) -> float:
-        """The score of an ordinary example as if it had not been trained on."""
-        seen = {f for f in doc if counts[kind][f] + counts["ordinary"][f] > 1}
-        return _score({f: log_ratio(kind, f, own="ordinary") for f in seen}, seen)
+    def log_ratios(kind: str, left_out: int) -> dict[str, float]:
+        """Each feature's log-ratio, with ``left_out`` ordinary examples taken away from its
+        count: 1 to score an ordinary example as if it had not been trained on."""
+        in_kind, in_ordinary = counts[kind], counts["ordinary"]
+        kind_total = math.log(size[kind] + 2 * a)
+        ordinary_total = math.log(ordinary_size - left_out + 2 * a)
+        return {
+            f: log[in_kind[f]] - kind_total - log[in_ordinary[f] - left_out] + ordinary_total
+            for f in in_kind.keys() | in_ordinary.keys()
+            # in an ordinary example, and not of the left-out one alone
+            if in_ordinary[f] >= left_out and in_kind[f] + in_ordinary[f] > left_out
+        }
 
     weights = {}
     thresholds = {}
     for kind in _KINDS:
-        seen = counts[kind].keys() | counts["ordinary"].keys()
-        weights[kind] = {f: log_ratio(kind, f) for f in seen}
+        weights[kind] = log_ratios(kind, 0)
+        left_out = log_ratios(kind, 1)  # exact leave-one-out for every ordinary example
         # Heavy words may raise an alarm now and then (false_alarms); plain messages, four
         # times less often.
         thresholds[kind] = max(
-            _quantile([left_out(kind, doc) for doc in hard], settings.false_alarms),
-            _quantile([left_out(kind, doc) for doc in plain], settings.false_alarms / 4),
+            _quantile([_score(left_out, doc) for doc in hard], settings.false_alarms),
+            _quantile([_score(left_out, doc) for doc in plain], settings.false_alarms / 4),
         )
     return CrisisModel(weights, thresholds)
 
