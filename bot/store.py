@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bot.personal import valid_unicode
+
 log = logging.getLogger(__name__)
 
 SCHEMA = """
@@ -92,6 +94,8 @@ class QuestionStore:
     # -- writing ----------------------------------------------------------------------------
 
     def record_question(self, text: str, outcome: str, when: datetime) -> bool:
+        """Keep the question's text for the volunteers (a message may hold anything a client
+        can send, lone surrogates included: it is stored as valid text)."""
         if self.retention_days <= 0:
             return False
         return self._write(
@@ -99,7 +103,7 @@ class QuestionStore:
             "INSERT INTO unanswered (asked_at, outcome, text) VALUES (?, ?, ?)",
             when.astimezone(UTC).isoformat(timespec="seconds"),
             outcome,
-            text.strip()[:MAX_TEXT_CHARS],
+            valid_unicode(text.strip()[:MAX_TEXT_CHARS]),
         )
 
     def _count(self, faq_id: str, column: str, when: datetime) -> bool:
