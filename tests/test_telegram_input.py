@@ -9,7 +9,8 @@ import pytest
 from telegram.ext import Application
 
 from bot.telegram.votes import VoteMemory
-from tests.conftest import TIMEOUT, USER, press, say
+from tests.botapi_server import BOT_USERNAME, DEFAULT_GROUP_ID
+from tests.conftest import ADMIN_ID, TIMEOUT, USER, exchange, press, say
 from tests.test_telegram_e2e import (
     CLEAR,
     CLEAR_ID,
@@ -18,6 +19,7 @@ from tests.test_telegram_e2e import (
     db_path,
     desk,
     eventually,
+    now,
     query_db,
     unanswered,
 )
@@ -124,3 +126,31 @@ def test_the_vote_memory_is_bounded_in_time_and_size_and_holds_no_chat_id():
     moment[0] = 61.0
     assert votes.first_vote(USER, 1) and len(votes) == 1
     assert all(str(USER).encode() not in key for key in votes._seen)
+
+
+# -- admin reports -----------------------------------------------------------------------------
+
+SECRET_QUESTION = "ik ben een vraag die alleen de beheerder mag lezen, wat is de hoofdstad"
+
+
+@pytest.mark.bot_options(admin_chat_ids=(ADMIN_ID, DEFAULT_GROUP_ID))
+async def test_stats_are_sent_in_a_private_chat_only(running_bot):
+    server, application = running_bot
+    d = desk(application)
+    store = application.bot_data["store"]
+    store.record_question(SECRET_QUESTION, "referral", now(application))
+    for user in (ADMIN_ID, USER):  # an admin, and anyone in a group that is an admin chat
+        (reply,) = await exchange(
+            server,
+            lambda u=user: server.user_sends_text(
+                f"/stats@{BOT_USERNAME}", user_id=u, chat_type="group"
+            ),
+            DEFAULT_GROUP_ID,
+        )
+        assert reply["text"] == d.composer.message("private_only")
+    await server.wait_until_consumed(timeout=TIMEOUT)
+    await asyncio.sleep(0.2)
+    group = [m["text"] for m in server.sent_messages(DEFAULT_GROUP_ID)]
+    assert len(group) == 2 and not any(SECRET_QUESTION in t for t in group)
+    private = await say(server, "/stats", ADMIN_ID)
+    assert SECRET_QUESTION in private["text"]
