@@ -42,6 +42,16 @@ def group_questions(rows: list[tuple[str, str, str]]) -> list[QuestionGroup]:
     return sorted((g for _, g in groups), key=lambda g: (-g.count, g.example))
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(cell: str) -> str:
+    """A cell a spreadsheet shows as text: one starting like a formula gets a quote before
+    it (as OWASP advises against CSV injection), so '=HYPERLINK(...)' typed in a question
+    is not run when a volunteer opens the file in Excel."""
+    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
+
+
 @dataclass(frozen=True)
 class Report:
     since: datetime | None
@@ -71,9 +81,11 @@ class Report:
         writer = csv.writer(out)
         writer.writerow(["soort", "aantal", "tekst", "nuttig", "niet_nuttig", "laatst"])
         for g in self.groups:
-            writer.writerow(["onbeantwoord", g.count, g.example, "", "", g.last_asked])
+            example = spreadsheet_safe(g.example)
+            writer.writerow(["onbeantwoord", g.count, example, "", "", g.last_asked])
         for e in self.entries:
-            writer.writerow(["antwoord", e.given, e.faq_id, e.useful, e.not_useful, ""])
+            faq_id = spreadsheet_safe(e.faq_id)
+            writer.writerow(["antwoord", e.given, faq_id, e.useful, e.not_useful, ""])
         return out.getvalue()
 
 
