@@ -154,3 +154,15 @@ async def test_stats_are_sent_in_a_private_chat_only(running_bot):
     assert len(group) == 2 and not any(SECRET_QUESTION in t for t in group)
     private = await say(server, "/stats", ADMIN_ID)
     assert SECRET_QUESTION in private["text"]
+
+
+async def test_personal_details_in_a_question_are_not_stored(running_bot):
+    server, application = running_bot
+    text = f"ik ben jan de vries, bel me op 06-12345678, {OFF_TOPIC}"
+    reply = await say(server, text)
+    assert reply["text"].startswith(desk(application).composer.message("referral"))
+    path = db_path(application)
+    await eventually(lambda: unanswered(path), "the stored question")
+    assert unanswered(path) == [
+        ("referral", f"ik ben [naam], bel me op [telefoonnummer], {OFF_TOPIC}")
+    ]
