@@ -10,6 +10,7 @@ organisations (0800, 0900, 0909) stay, as the foundation's own number is one of 
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from pathlib import Path
 
 from bot.text import without_accents
 
+log = logging.getLogger(__name__)
 NAMES_FILE = Path(__file__).resolve().parent.parent / "knowledge" / "namen.txt"
 
 NAME, ADDRESS, POSTCODE, PHONE = "[naam]", "[adres]", "[postcode]", "[telefoonnummer]"
@@ -57,17 +59,21 @@ def read_names(path: Path) -> Names:
 
 @lru_cache(maxsize=1)
 def names() -> Names:
-    return read_names(NAMES_FILE)
+    try:
+        return read_names(NAMES_FILE)
+    except OSError as exc:  # the patterns still work; only names are missed
+        log.error("Could not read the names (%s); names are not taken out of questions.", exc)
+        return Names(frozenset(), frozenset())
 
 
 def key(word: str) -> str:
     return without_accents(word.casefold()).removesuffix("'s").removesuffix("’s")
 
 
-def is_name(word: str) -> bool:
-    """Whether a word may be a name, also when it is an ordinary word as well: such words
-    are never kept in the bot's memory (see wordcache)."""
-    return key(word) in names().all
+def is_personal_word(word: str) -> bool:
+    """Whether a word may be a name (also one that is an ordinary word as well, like 'bos')
+    or a street ('kerkstraat'): such words are never kept in memory (see wordcache)."""
+    return key(word) in names().all or _STREET_WORD.fullmatch(word) is not None
 
 
 # -- patterns ---------------------------------------------------------------------------------
@@ -85,6 +91,9 @@ _STREET_ALONE_END = "straat|laan|gracht|singel|plein|steeg|kade|dreef"
 _PREFIXES = r"(?:van|de|der|den|het|ter|ten|te|in|op|'t|’t)"
 _UNITS = frozenset({"mg", "ml", "kg", "ie", "iu", "cm", "mm", "km", "gr", "ug", "uu", "dl", "cl"})
 _NOT_STREETS = frozenset({"zijstraat", "hoofdstraat", "winkelstraat", "dwarsstraat"})
+
+
+_STREET_WORD = re.compile(rf"[^\W\d_]{{3,}}(?:{_STREET_ALONE_END})", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
