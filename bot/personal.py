@@ -11,6 +11,7 @@ organisations (0800, 0900, 0909) stay, as the foundation's own number is one of 
 from __future__ import annotations
 
 import logging
+import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -20,7 +21,17 @@ from pathlib import Path
 from bot.text import without_accents
 
 log = logging.getLogger(__name__)
-NAMES_FILE = Path(__file__).resolve().parent.parent / "knowledge" / "namen.txt"
+SOURCE_KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge"
+
+
+def names_file() -> Path:
+    """knowledge/namen.txt in the knowledge folder of KNOWLEDGE_DIR (as in the image, where
+    the bot is installed away from its knowledge), else beside the source."""
+    folder = os.environ.get("KNOWLEDGE_DIR")
+    if folder and (Path(folder) / "namen.txt").is_file():
+        return Path(folder) / "namen.txt"
+    return SOURCE_KNOWLEDGE / "namen.txt"
+
 
 NAME, ADDRESS, POSTCODE, PHONE = "[naam]", "[adres]", "[postcode]", "[telefoonnummer]"
 EMAIL, BSN, DATE, IBAN, LINK = "[e-mailadres]", "[BSN]", "[datum]", "[rekeningnummer]", "[link]"
@@ -60,7 +71,7 @@ def read_names(path: Path) -> Names:
 @lru_cache(maxsize=1)
 def names() -> Names:
     try:
-        return read_names(NAMES_FILE)
+        return read_names(names_file())
     except OSError as exc:  # the patterns still work; only names are missed
         log.error("Could not read the names (%s); names are not taken out of questions.", exc)
         return Names(frozenset(), frozenset())
@@ -321,7 +332,9 @@ def _name_spans(text: str) -> Iterator[tuple[int, int]]:
                 end = k + 1
             else:
                 break
-        yield tokens[i].start, tokens[end - 1].end
+        # 'de Vries' is one name; in 'groeten van gonnie' the 'van' is no part of it
+        first = i if tokens[j].capital else j
+        yield tokens[first].start, tokens[end - 1].end
         i = end
 
 

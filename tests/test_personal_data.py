@@ -3,7 +3,10 @@ they were: measured on tests/data/personal_data.yaml, through a real SQLite stor
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -91,3 +94,21 @@ def test_volunteers_can_add_names(tmp_path: Path) -> None:
     path.write_text("# namen\n[namen]\nGonnie Zoë\n[ook gewone woorden]\nRoos\n", "utf-8")
     names = read_names(path)
     assert names.all == {"gonnie", "zoe", "roos"} and names.also_words == {"roos"}
+
+
+def test_the_names_come_from_the_knowledge_folder_of_knowledge_dir(tmp_path: Path) -> None:
+    """In the image the bot is installed apart from /app/knowledge: KNOWLEDGE_DIR says where."""
+    (tmp_path / "namen.txt").write_text("[namen]\nGonnie\n", encoding="utf-8")
+    script = (
+        "from bot.personal import scrub, names_file; "
+        "print(names_file()); print(scrub('groeten van gonnie en jan'))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        env={**os.environ, "KNOWLEDGE_DIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert result.stdout.splitlines() == [str(tmp_path / "namen.txt"), "groeten van [naam] en jan"]
