@@ -3,9 +3,10 @@
     .venv/bin/python benchmarks/stats.py [--questions 6000] [--seed 1]
 
 Fills a real SQLite database (in a temporary folder) with that many unanswered questions,
-made of ordinary Dutch words (so nearly all of them differ: the hard case for grouping), then builds the report in a thread as /stats does, while the event
-loop ticks every 10 ms. Prints the time of the report, the groups it found, and the longest
-pause of the event loop: how long another user's reply would wait.
+made of ordinary Dutch words (so nearly all of them differ: the hard case for grouping),
+then builds the report in a thread as /stats does, while the event loop ticks every 10 ms.
+Prints the time of the report, the groups it found, and the longest pause of the event
+loop: how long another user's reply would wait.
 """
 
 from __future__ import annotations
@@ -21,9 +22,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.lexicon import frequency_buckets  # noqa: E402
-from bot.report import build_report  # noqa: E402
-from bot.store import QuestionStore  # noqa: E402
+from bot.lexicon import frequency_buckets
+from bot.report import build_report
+from bot.store import QuestionStore
 
 
 def questions(count: int, seed: int) -> list[str]:
