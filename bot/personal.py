@@ -159,16 +159,6 @@ PATTERNS = (
     Pattern(LINK, re.compile(r"(?:https?://|www\.)[^\s<>\"]*[^\s<>\".,;:!?)]", _I)),
     Pattern(IBAN, re.compile(r"\bNL\d{2}[ ]?[A-Z]{4}(?:[ ]?\d){10}\b", _I)),
     Pattern(IBAN, re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){3,7}(?:[ ]?[A-Z0-9]{1,3})?\b")),
-    Pattern(DATE, re.compile(rf"\b{_DAY}[-/.]{_MONTH}[-/.](?:19|20)?\d{{2}}\b")),
-    Pattern(DATE, re.compile(rf"\b(?:19|20)\d{{2}}-{_MONTH}-{_DAY}\b")),
-    Pattern(
-        DATE,
-        re.compile(
-            rf"\b{_DAY}(?:e|ste|de)?\s+(?:{_MONTHS})\b\.?(?:\s+(?:19|20)\d{{2}}\b|\s+'?\d{{2}}\b)?",
-            _I,
-        ),
-    ),
-    Pattern(DATE, re.compile(r"(?P<keep>\bgeboren (?:in |op )?)(?:19|20)\d{2}\b", _I)),
     Pattern(
         PHONE,
         re.compile(
@@ -182,6 +172,16 @@ PATTERNS = (
         ),
         _dutch_phone,
     ),
+    Pattern(DATE, re.compile(rf"\b{_DAY}[-/.]{_MONTH}[-/.](?:19|20)?\d{{2}}\b")),
+    Pattern(DATE, re.compile(rf"\b(?:19|20)\d{{2}}-{_MONTH}-{_DAY}\b")),
+    Pattern(
+        DATE,
+        re.compile(
+            rf"\b{_DAY}(?:e|ste|de)?\s+(?:{_MONTHS})\b\.?(?:\s+(?:19|20)\d{{2}}\b|\s+'?\d{{2}}\b)?",
+            _I,
+        ),
+    ),
+    Pattern(DATE, re.compile(r"(?P<keep>\bgeboren (?:in |op )?)(?:19|20)\d{2}\b", _I)),
     Pattern(
         BSN,
         re.compile(
@@ -286,8 +286,8 @@ def _name_like(token: _Token, cued: bool) -> bool:
 
 
 def _skip_prefixes(tokens: list[_Token], i: int) -> int:
-    """The first token from i on that is no lower-case 'de', 'van', 'van der' …"""
-    while i < len(tokens) and tokens[i].key in _PREFIX_WORDS and not tokens[i].capital:
+    """The first token from i on that is no 'de', 'van', 'van der' …"""
+    while i < len(tokens) and tokens[i].key in _PREFIX_WORDS:
         i += 1
     return i
 
