@@ -81,10 +81,19 @@ def key(word: str) -> str:
     return without_accents(word.casefold()).removesuffix("'s").removesuffix("’s")
 
 
+VERY_COMMON = 5.0  # Zipf: 'wil', 'meer', 'groot' say nothing of anyone
+
+
 def is_personal_word(word: str) -> bool:
     """Whether a word may be a name (also one that is an ordinary word as well, like 'bos')
-    or a street ('kerkstraat'): such words are never kept in memory (see wordcache)."""
-    return key(word) in names().all or _STREET_WORD.fullmatch(word) is not None
+    or a street ('kerkstraat'): such words are never kept in memory (see wordcache). A name
+    that is also one of the most common Dutch words ('wil', 'meer') counts as that word."""
+    k = key(word)
+    if k in names().also_words:
+        from bot.lexicon import commonness
+
+        return commonness(k) < VERY_COMMON
+    return k in names().all or _STREET_WORD.fullmatch(word) is not None
 
 
 # -- patterns ---------------------------------------------------------------------------------
