@@ -25,6 +25,7 @@ from bot.telegram.render import (
     FEEDBACK,
     TOPIC,
     TOPICS,
+    Press,
     parse_callback,
     reply_keyboard,
     split_message,
@@ -259,24 +260,31 @@ async def on_button(update: Update, context: Context) -> None:
     await _answer_query(query)
     if message is None:
         return
-    if press is None or press.kind == FEEDBACK:
-        pass
-    elif press.kind == ANSWER:
+    if press is None or not await _follow(press, message, context):
+        await send_html(message, escape(d.composer.message("unknown_button"), quote=False))
+
+
+async def _follow(press: Press, message: MaybeInaccessibleMessage, context: Context) -> bool:
+    """Do what an answer or topic button promised; False when it is gone from the knowledge
+    (or is a thumb of an entry that no longer exists)."""
+    d = desk(context)
+    if press.kind == ANSWER:
         reply = d.answer_for(press.faq_id, now(context))
-        if reply is not None:
-            await send_reply(message, reply, context)
-            return
-    elif press.kind == TOPIC and press.topic < len(d.knowledge.topics):
+        if reply is None:
+            return False
+        await send_reply(message, reply, context)
+        return True
+    if press.kind == TOPIC and press.topic < len(d.knowledge.topics):
         topic = d.knowledge.topics[press.topic]
         text = d.composer.message("topic_intro", onderwerp=topic.name)
         keyboard = topic_keyboard(d.knowledge, press.topic, d.composer)
         await _edit_or_send(message, escape(text, quote=False), keyboard)
-        return
-    elif press.kind == TOPICS:
+        return True
+    if press.kind == TOPICS:
         text = d.composer.message("topics_intro")
         await _edit_or_send(message, escape(text, quote=False), topics_keyboard(d.knowledge))
-        return
-    await send_html(message, escape(d.composer.message("unknown_button"), quote=False))
+        return True
+    return False
 
 
 def counts_as_vote(query: CallbackQuery, context: Context) -> bool:
