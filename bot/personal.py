@@ -321,10 +321,9 @@ def _name_spans(text: str) -> Iterator[tuple[int, int]]:
         if j > i:  # 'de Vries', 'van der Linden', 'mevrouw de Groot'
             found = _name_like(tokens[j], cued) or (tokens[j].capital and tokens[j].key in every)
         else:
+            initial = len(tokens[i].text) == 1 and tokens[i].capital  # 'H. Jansen'
             found = _name_like(tokens[i], cued) or (
-                cued is False
-                and len(tokens[i].text) == 1
-                and tokens[i].capital
+                initial
                 and i + 1 < len(tokens)
                 and _joined(text, tokens[i], tokens[i + 1])
                 and tokens[i + 1].key in every
