@@ -77,6 +77,7 @@ MESSAGE_KEYS = (
     "button_topics",
     "feedback_thanks",
     "not_admin",
+    "private_only",
     "reload_done",
     "reload_refused",
     "reload_unchanged",

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from bot.config import Config, sqlite_problem
 from bot.loader import load_knowledge
@@ -31,20 +31,71 @@ class QuestionGroup:
 
 
 def group_questions(rows: list[tuple[str, str, str]]) -> list[QuestionGroup]:
-    """Greedy grouping by similarity; most asked first."""
-    groups: list[tuple[str, QuestionGroup]] = []
+    """Group alike questions (token_set_ratio of at least SIMILAR); most asked first.
+
+    A question joins the first group it is like enough, as when comparing it with every
+    group, but only the groups that share a word (or a word's first letters, for a typo)
+    with it are compared, and each word leads to its first MAX_PER_KEY groups only: the
+    time grows with the number of questions, not with its square.
+    """
+    groups: list[QuestionGroup] = []
+    keys: list[str] = []  # the normalised text each group started with
+    exact: dict[str, int] = {}
+    by_key: dict[str, list[int]] = {}
     for asked_at, _, text in rows:
         key = normalise(text)
-        for group_key, group in groups:
-            if fuzz.token_set_ratio(key, group_key) >= SIMILAR:
-                group.count += 1
-                group.last_asked = max(group.last_asked, asked_at)
-                if len(group.variants) < 3 and text not in group.variants:
-                    group.variants.append(text)
-                break
-        else:
-            groups.append((key, QuestionGroup(text, 1, [text], asked_at)))
-    return sorted((g for _, g in groups), key=lambda g: (-g.count, g.example))
+        index = exact.get(key)
+        if index is None:
+            index = _alike_group(key, keys, by_key)
+        if index is None:
+            index = len(groups)
+            groups.append(QuestionGroup(text, 0, [], asked_at))
+            keys.append(key)
+            for k in _index_keys(key):
+                postings = by_key.setdefault(k, [])
+                if len(postings) < MAX_PER_KEY:
+                    postings.append(index)
+        exact.setdefault(key, index)
+        group = groups[index]
+        group.count += 1
+        group.last_asked = max(group.last_asked, asked_at)
+        if len(group.variants) < 3 and text not in group.variants:
+            group.variants.append(text)
+    return sorted(groups, key=lambda g: (-g.count, g.example))
+
+
+MAX_PER_KEY = 32
+_PREFIX = 4
+
+
+def _index_keys(key: str) -> set[str]:
+    words = key.split()
+    return set(words) | {w[:_PREFIX] + "…" for w in words if len(w) > _PREFIX}
+
+
+def _alike_group(key: str, keys: list[str], by_key: dict[str, list[int]]) -> int | None:
+    """The first group (in the order they were made) whose text is like ``key``."""
+    candidates = sorted({i for k in _index_keys(key) for i in by_key.get(k, ())})
+    if not candidates:
+        return None
+    found = process.extract(
+        key,
+        [keys[i] for i in candidates],
+        scorer=fuzz.token_set_ratio,
+        score_cutoff=SIMILAR,
+        limit=None,
+    )
+    return min((candidates[position] for _, _, position in found), default=None)
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(cell: str) -> str:
+    """A cell a spreadsheet shows as text: one starting like a formula gets a quote before
+    it (as OWASP advises against CSV injection), so '=HYPERLINK(...)' typed in a question
+    is not run when a volunteer opens the file in Excel."""
+    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
 
 
 @dataclass(frozen=True)
@@ -76,9 +127,11 @@ class Report:
         writer = csv.writer(out)
         writer.writerow(["soort", "aantal", "tekst", "nuttig", "niet_nuttig", "laatst"])
         for g in self.groups:
-            writer.writerow(["onbeantwoord", g.count, g.example, "", "", g.last_asked])
+            example = spreadsheet_safe(g.example)
+            writer.writerow(["onbeantwoord", g.count, example, "", "", g.last_asked])
         for e in self.entries:
-            writer.writerow(["antwoord", e.given, e.faq_id, e.useful, e.not_useful, ""])
+            faq_id = spreadsheet_safe(e.faq_id)
+            writer.writerow(["antwoord", e.given, faq_id, e.useful, e.not_useful, ""])
         return out.getvalue()
 
 

@@ -2,7 +2,8 @@
 
 Only what volunteers need to improve the FAQ is kept: the text of a message that got a
 referral or a choice, with its time, and counts per entry. Never a user id, chat id or
-name. Rows older than the retention period are deleted; a retention of 0 keeps nothing.
+name: names, addresses and other personal details in the text are replaced first. Rows
+older than the retention period are deleted; a retention of 0 keeps nothing.
 A database failure never stops the bot: it is logged once and answering goes on.
 """
 
@@ -14,6 +15,8 @@ import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+from bot.personal import scrub
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +95,9 @@ class QuestionStore:
     # -- writing ----------------------------------------------------------------------------
 
     def record_question(self, text: str, outcome: str, when: datetime) -> bool:
+        """Keep the question's text for the volunteers, without personal details (names,
+        addresses, numbers: see personal.py) and as valid text (a client can send anything,
+        lone surrogates included)."""
         if self.retention_days <= 0:
             return False
         return self._write(
@@ -99,7 +105,7 @@ class QuestionStore:
             "INSERT INTO unanswered (asked_at, outcome, text) VALUES (?, ?, ?)",
             when.astimezone(UTC).isoformat(timespec="seconds"),
             outcome,
-            text.strip()[:MAX_TEXT_CHARS],
+            scrub(text.strip()[:MAX_TEXT_CHARS]),
         )
 
     def _count(self, faq_id: str, column: str, when: datetime) -> bool:

@@ -13,7 +13,7 @@ from telegram.ext import Application
 
 from bot.holder import HelpdeskHolder, ReloadOutcome
 from bot.report import build_report
-from bot.telegram.handlers import Context, desk, holder, send_html
+from bot.telegram.handlers import Context, desk, holder, in_group, send_html
 from bot.telegram.render import MAX_MESSAGE_CHARS, split_message
 
 log = logging.getLogger(__name__)
@@ -60,8 +60,15 @@ async def reload_command(update: Update, context: Context) -> None:
 
 
 async def stats_command(update: Update, context: Context) -> None:
+    """The report, in a private chat only: its questions may hold personal details that
+    the other members of a group must not read."""
     message = await admin_message(update, context)
     if message is None:
+        return
+    if in_group(message):
+        await send_html(
+            message, escape(desk(context).composer.message("private_only"), quote=False)
+        )
         return
     store = context.bot_data.get("store")
     if store is None:

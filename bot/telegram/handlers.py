@@ -25,12 +25,15 @@ from bot.telegram.render import (
     FEEDBACK,
     TOPIC,
     TOPICS,
+    Press,
+    parse_callback,
     reply_keyboard,
     split_message,
     to_html,
     topic_keyboard,
     topics_keyboard,
 )
+from bot.telegram.votes import VoteMemory
 
 log = logging.getLogger(__name__)
 Context = ContextTypes.DEFAULT_TYPE
@@ -242,37 +245,60 @@ async def on_button(update: Update, context: Context) -> None:
     if query is None:
         return
     d = desk(context)
-    kind, _, rest = (query.data or "").partition(":")
+    press = parse_callback(query.data)
     message = query.message  # None, or only chat and id when Telegram no longer shows it
-    if kind == FEEDBACK and rest.count(":") == 1:
-        faq_id, useful = rest.split(":")
+    if press is not None and press.kind == FEEDBACK and press.faq_id in d.knowledge.by_id:
         await _answer_query(query, d.composer.message("feedback_thanks"))
-        s = store(context)
-        if s is not None and faq_id in d.knowledge.by_id:
-            await in_background(s.record_feedback, faq_id, useful == "1", now(context))
+        if counts_as_vote(query, context):
+            s = store(context)
+            if s is not None:
+                await in_background(s.record_feedback, press.faq_id, press.useful, now(context))
         if isinstance(message, Message):
             await _drop_feedback_row(message, context)
         return
     await _answer_query(query)
     if message is None:
         return
-    if kind == ANSWER:
-        reply = d.answer_for(rest, now(context))
-        if reply is not None:
-            await send_reply(message, reply, context)
-            return
-    elif kind == TOPIC and rest.isdigit() and int(rest) < len(d.knowledge.topics):
-        topic = d.knowledge.topics[int(rest)]
+    if press is None or not await _follow(press, message, context):
+        await send_html(message, escape(d.composer.message("unknown_button"), quote=False))
+
+
+async def _follow(press: Press, message: MaybeInaccessibleMessage, context: Context) -> bool:
+    """Do what an answer or topic button promised; False when it is gone from the knowledge
+    (or is a thumb of an entry that no longer exists)."""
+    d = desk(context)
+    if press.kind == ANSWER:
+        reply = d.answer_for(press.faq_id, now(context))
+        if reply is None:
+            return False
+        await send_reply(message, reply, context)
+        return True
+    if press.kind == TOPIC and press.topic < len(d.knowledge.topics):
+        topic = d.knowledge.topics[press.topic]
         text = d.composer.message("topic_intro", onderwerp=topic.name)
-        await _edit_or_send(
-            message, escape(text, quote=False), topic_keyboard(d.knowledge, int(rest), d.composer)
-        )
-        return
-    elif kind == TOPICS and not rest:
+        keyboard = topic_keyboard(d.knowledge, press.topic, d.composer)
+        await _edit_or_send(message, escape(text, quote=False), keyboard)
+        return True
+    if press.kind == TOPICS:
         text = d.composer.message("topics_intro")
         await _edit_or_send(message, escape(text, quote=False), topics_keyboard(d.knowledge))
-        return
-    await send_html(message, escape(d.composer.message("unknown_button"), quote=False))
+        return True
+    return False
+
+
+def counts_as_vote(query: CallbackQuery, context: Context) -> bool:
+    """One vote per answer: the button must be on the message as Telegram shows it now
+    (not on an old or inaccessible one, not made up), and the answer not voted on yet."""
+    message = query.message
+    if not isinstance(message, Message) or message.reply_markup is None:
+        return False
+    buttons = {b.callback_data for row in message.reply_markup.inline_keyboard for b in row}
+    if query.data not in buttons:
+        return False
+    votes: VoteMemory | None = context.bot_data.get("votes")
+    if votes is None:
+        votes = context.bot_data["votes"] = VoteMemory()
+    return votes.first_vote(message.chat.id, message.message_id)
 
 
 async def _answer_query(query: CallbackQuery, text: str | None = None) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -22,6 +23,44 @@ def callback(*parts: str) -> str:
     if len(data.encode()) > MAX_CALLBACK_BYTES:
         raise ValueError(f"callback data too long: {data!r}")
     return data
+
+
+@dataclass(frozen=True)
+class Press:
+    """A button press as the bot understands it: what was pressed, checked and typed."""
+
+    kind: str
+    faq_id: str = ""
+    topic: int = 0
+    useful: bool = False
+
+
+# Anyone can send any callback data (a modified client, an old button): only what our own
+# buttons hold is understood. ASCII digits and ids as the loader allows them, bounded.
+_ID = r"[a-z0-9]{1,48}(?:-[a-z0-9]{1,48}){0,47}"
+_PRESS = re.compile(
+    rf"{ANSWER}:(?P<answer>{_ID})"
+    rf"|{TOPIC}:(?P<topic>[0-9]{{1,3}})"
+    rf"|(?P<topics>{TOPICS})"
+    rf"|{FEEDBACK}:(?P<feedback>{_ID}):(?P<useful>[01])",
+    re.ASCII,
+)
+
+
+def parse_callback(data: str | None) -> Press | None:
+    """The press the data stands for, or None for anything our buttons never send."""
+    if not data or len(data.encode("utf-8", "surrogatepass")) > MAX_CALLBACK_BYTES:
+        return None
+    match = _PRESS.fullmatch(data)
+    if match is None:
+        return None
+    if match["answer"]:
+        return Press(ANSWER, faq_id=match["answer"])
+    if match["topic"]:
+        return Press(TOPIC, topic=int(match["topic"]))
+    if match["topics"]:
+        return Press(TOPICS)
+    return Press(FEEDBACK, faq_id=match["feedback"], useful=match["useful"] == "1")
 
 
 def to_html(reply: Reply) -> str:
