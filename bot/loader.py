@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import datetime, time
 from functools import cache
@@ -37,7 +38,7 @@ from bot.schema import (
     check_placeholders,
 )
 from bot.text import normalise
-from bot.yamlfile import YamlMap, read_yaml
+from bot.yamlfile import ReadBudget, YamlMap, read_yaml
 
 DEFAULT_KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "knowledge"
 
@@ -186,6 +187,7 @@ class _Reader:
         # Entries that could not be loaded: links to them are not reported as unknown.
         self.broken_ids: set[str] = set()
         self.faq_complete = True
+        self.budget = ReadBudget()  # bytes all files together may still take
 
     def shown(self, path: Path) -> str:
         try:
@@ -196,7 +198,7 @@ class _Reader:
     def read(self, name: str) -> tuple[Any, str]:
         path = self.folder / name
         shown = self.shown(path)
-        if not path.is_file():
+        if not os.path.lexists(path):
             self.problems.error(shown, None, "Dit bestand ontbreekt.", "Zet het bestand terug.")
             self.unreadable.add(shown)
             return None, shown
@@ -209,7 +211,7 @@ class _Reader:
     def parse(self, path: Path, shown: str) -> Any:
         """The file's data; None (and ``shown`` marked unreadable) when it could not be read."""
         before = len(self.problems.items)
-        data = read_yaml(path, shown, self.problems)
+        data = read_yaml(path, shown, self.problems, self.folder, self.budget)
         if data is None and len(self.problems.items) > before:
             self.unreadable.add(shown)
         return data
@@ -463,7 +465,7 @@ class _Reader:
 
     def out_of_scope(self) -> tuple[str, ...]:
         """Optional: phrasings of questions the article does not answer."""
-        if not (self.folder / "out_of_scope.yaml").is_file():
+        if not os.path.lexists(self.folder / "out_of_scope.yaml"):
             return ()
         data, file = self.read("out_of_scope.yaml")
         if not check_fields(
