@@ -83,9 +83,13 @@ class HelpdeskHolder:
                 return ReloadOutcome(False, False)
             try:
                 result: LoadResult = load_knowledge(self.folder)
-                helpdesk = (
-                    Helpdesk(result.knowledge, self.retention_days) if result.knowledge else None
-                )
+                helpdesk = None
+                if result.knowledge is not None:
+                    log.info(
+                        "Knowledge read (%d entries); building the helpdesk.",
+                        len(result.knowledge.entries),
+                    )
+                    helpdesk = Helpdesk(result.knowledge, self.retention_days)
             except Exception as exc:  # a bug must not stop the watcher, nor repeat every round
                 log.exception("Loading the knowledge failed; still answering from the last good.")
                 self._refused = seen
