@@ -34,7 +34,6 @@ from bot.loader import (
     LoadResult,
     load_knowledge,
 )
-from bot.problems import Problem
 from bot.schema import MAX_TEXT_CHARS
 from bot.yamlfile import MAX_DEPTH, MAX_FILE_BYTES, MAX_FOLDER_BYTES
 from tests.botapi_server import BotApiTestServer
@@ -110,8 +109,15 @@ def write(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-def errors_in(result: LoadResult, file: str) -> list[Problem]:
-    return [p for p in result.errors if p.file == file]
+def load_within(folder: Path, seconds: float = WALL_LIMIT_S) -> LoadResult:
+    """``load_knowledge`` in a daemon thread: a loader that blocks (on a FIFO, say) fails
+    the test instead of hanging it."""
+    results: list[LoadResult] = []
+    thread = threading.Thread(target=lambda: results.append(load_knowledge(folder)), daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert results, f"loading {folder} did not end within {seconds}s"
+    return results[0]
 
 
 # -- python -m bot check on a hostile copy: refused quickly, in little memory -----------------
@@ -179,7 +185,7 @@ def test_check_refuses_a_hostile_file_quickly_with_file_and_line(tmp_path, hosti
 def test_the_loader_names_the_file_and_line_and_keeps_its_content_to_itself(tmp_path, hostile):
     folder = copy_knowledge(tmp_path / "knowledge")
     line = HOSTILE[hostile](folder)
-    result = load_knowledge(folder)
+    result = load_within(folder)
     assert result.knowledge is None
     (problem,) = result.errors
     assert (problem.file, problem.line) == (f"knowledge/faq/{HOSTILE_NAME[hostile]}.yaml", line)
