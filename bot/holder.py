@@ -66,10 +66,6 @@ class HelpdeskHolder:
         self._fingerprint = fingerprint(self.folder)
         self._refused: Fingerprint | None = None
 
-    def has_changed(self) -> bool:
-        now = fingerprint(self.folder)
-        return now != self._fingerprint and now != self._refused
-
     def reload(self, force: bool = False) -> ReloadOutcome:
         """Load the folder again; blocking (from async code use ``reload_in_background``).
 
