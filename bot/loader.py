@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 import re
 from dataclasses import dataclass
 from datetime import datetime, time
@@ -31,6 +32,7 @@ from bot.schema import (
     ID_PATTERN,
     LIST,
     MAPPING,
+    MAX_TEXT_CHARS,
     NUMBER,
     TEXT,
     TEXTS,
@@ -40,7 +42,7 @@ from bot.schema import (
     check_placeholders,
 )
 from bot.text import normalise
-from bot.yamlfile import YamlList, YamlMap, read_yaml
+from bot.yamlfile import ReadBudget, YamlList, YamlMap, read_yaml
 
 DEFAULT_KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "knowledge"
 
@@ -93,6 +95,14 @@ PLACEHOLDERS = frozenset(
     {"naam", "email", "telefoon", "openingstijden", "tijd", "sluit", "dag", "datum", "wanneer"}
     | {"bron", "onderwerp", "aantal", "fouten"}
 )
+# Limits well above today's knowledge (28 questions, 1,255 phrasings, at most 55 per
+# question) and the 10,000-phrasing FAQ of the benchmark (500 questions of 20): more would
+# make loading and answering slow, and is a mistake or an attack rather than knowledge.
+MAX_FAQ_FILES = 100
+MAX_ENTRIES = 2000
+MAX_PER_ENTRY = 200  # phrasings, and examples, of one question
+MAX_PHRASINGS = 20_000  # phrasings of all questions together
+MAX_OUT_OF_SCOPE = 5000
 MAX_ID_LENGTH = 48  # a button's data holds 'a:' + id within Telegram's 64 bytes
 DAY_NAMES = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
 
@@ -139,6 +149,55 @@ MATCHING_FIELDS = {
     "unknown_word_weight": Field(NUMBER),
     "smalltalk_similarity": Field(NUMBER),
 }
+
+
+@dataclass(frozen=True)
+class Range:
+    """The values a setting may have; ``above`` excludes the lowest value itself."""
+
+    low: float
+    high: float
+    above: bool = False
+
+    def holds(self, value: float) -> bool:
+        low_ok = value > self.low if self.above else value >= self.low
+        return low_ok and value <= self.high  # also False for .nan
+
+    def text(self) -> str:
+        low = f"groter dan {_number(self.low)}" if self.above else f"minstens {_number(self.low)}"
+        return f"{low} en hoogstens {_number(self.high)}"
+
+
+def _number(value: float) -> str:
+    return f"{value:g}".replace(".", ",")
+
+
+# Each threshold is a score from 0 to 1; the margins a difference of scores.
+MATCHING_RANGES = {
+    "answer_threshold": Range(0, 1, above=True),
+    "strict_threshold": Range(0, 1, above=True),
+    "confirmed_threshold": Range(0, 1, above=True),
+    "clarify_threshold": Range(0, 1, above=True),
+    "long_message_words": Range(1, 1000),
+    "long_message_threshold": Range(0, 1, above=True),
+    "answer_margin": Range(0, 1),
+    "max_choices": Range(1, 10),
+    "out_of_scope_margin": Range(-1, 1),
+    "unknown_word_weight": Range(0, 50),
+    "smalltalk_similarity": Range(60, 100),  # rapidfuzz 0-100; lower takes questions for greetings
+}
+# (lower, higher, why): settings whose order matters for decide() in bot/core.py.
+MATCHING_ORDER = (
+    ("answer_threshold", "strict_threshold", "een onbekend woord vraagt juist een hogere score"),
+    (
+        "confirmed_threshold",
+        "answer_threshold",
+        "kiezen beide blikken hetzelfde, dan is minder genoeg",
+    ),
+    ("long_message_threshold", "answer_threshold", "een lang verhaal verdunt de score"),
+    ("clarify_threshold", "answer_threshold", "daaronder vraagt de bot: bedoel je een van deze?"),
+)
+REVIEW_RANGES = {"max_age_days": Range(1, 36_500), "max_answer_chars": Range(100, MAX_TEXT_CHARS)}
 REVIEW_FIELDS = {"max_age_days": Field(WHOLE), "max_answer_chars": Field(WHOLE)}
 STOPWORD_FIELDS = {
     "stopwords": Field(TEXTS),
@@ -218,6 +277,7 @@ class _Reader:
         # Entries that could not be loaded: links to them are not reported as unknown.
         self.broken_ids: set[str] = set()
         self.faq_complete = True
+        self.budget = ReadBudget()  # bytes all files together may still take
 
     def shown(self, path: Path) -> str:
         try:
@@ -228,7 +288,7 @@ class _Reader:
     def read(self, name: str) -> tuple[Any, str]:
         path = self.folder / name
         shown = self.shown(path)
-        if not path.is_file():
+        if not os.path.lexists(path):
             self.problems.error(shown, None, "Dit bestand ontbreekt.", "Zet het bestand terug.")
             self.unreadable.add(shown)
             return None, shown
@@ -241,7 +301,7 @@ class _Reader:
     def parse(self, path: Path, shown: str) -> Any:
         """The file's data; None (and ``shown`` marked unreadable) when it could not be read."""
         before = len(self.problems.items)
-        data = read_yaml(path, shown, self.problems)
+        data = read_yaml(path, shown, self.problems, self.folder, self.budget)
         if data is None and len(self.problems.items) > before:
             self.unreadable.add(shown)
         return data
@@ -261,24 +321,42 @@ class _Reader:
             return None, review
         matching = data["matching"]
         ok = check_fields(matching, MATCHING_FIELDS, file, self.problems, "'matching'")
-        if "review" in data and check_fields(
-            data["review"], REVIEW_FIELDS, file, self.problems, "'review'"
+        if (
+            "review" in data
+            and check_fields(data["review"], REVIEW_FIELDS, file, self.problems, "'review'")
+            and self.in_range(data["review"], REVIEW_RANGES, file)
         ):
             review = ReviewSettings(**{k: data["review"][k] for k in REVIEW_FIELDS})
+        if not ok or not self.in_range(matching, MATCHING_RANGES, file):
+            return None, review
+        for lower, higher, why in MATCHING_ORDER:
+            if matching[lower] > matching[higher]:
+                self.problems.error(
+                    file,
+                    matching.line_of(lower),
+                    f"'{lower}' ({_number(matching[lower])}) mag niet hoger zijn dan "
+                    f"'{higher}' ({_number(matching[higher])}): {why}.",
+                    f"Maak '{lower}' lager of '{higher}' hoger; zet bij twijfel de vorige "
+                    "waarden terug.",
+                )
+                ok = False
         if not ok:
             return None, review
-        settings = MatchSettings(**{k: matching[k] for k in MATCHING_FIELDS})
-        s = settings
-        if not (0 < s.answer_threshold <= s.strict_threshold <= 1 and 0 < s.clarify_threshold <= 1):
-            self.problems.error(
-                file,
-                matching.line_of("answer_threshold"),
-                "De drempels kloppen niet met elkaar.",
-                "Zorg dat 0 < answer_threshold ≤ strict_threshold ≤ 1 "
-                "en 0 < clarify_threshold ≤ 1.",
-            )
-            return None, review
-        return settings, review
+        return MatchSettings(**{k: matching[k] for k in MATCHING_FIELDS}), review
+
+    def in_range(self, block: YamlMap, ranges: dict[str, Range], file: str) -> bool:
+        """Every number of the block within its range (the fields are already checked)."""
+        ok = True
+        for name, allowed in ranges.items():
+            if not allowed.holds(block[name]):
+                self.problems.error(
+                    file,
+                    block.line_of(name),
+                    f"'{name}' is {_number(block[name])}, maar moet {allowed.text()} zijn.",
+                    "Zet bij twijfel de vorige waarde terug; kijk in de uitleg erboven.",
+                )
+                ok = False
+        return ok
 
     def helpline(self) -> Helpline | None:
         data, file = self.read("helpline.yaml")
@@ -588,12 +666,21 @@ class _Reader:
 
     def out_of_scope(self) -> tuple[str, ...]:
         """Optional: phrasings of questions the article does not answer."""
-        if not (self.folder / "out_of_scope.yaml").is_file():
+        if not os.path.lexists(self.folder / "out_of_scope.yaml"):
             return ()
         data, file = self.read("out_of_scope.yaml")
         if not check_fields(
             data, {"phrasings": Field(TEXTS)}, file, self.problems, "out_of_scope.yaml"
         ):
+            return ()
+        if len(data["phrasings"]) > MAX_OUT_OF_SCOPE:
+            self.problems.error(
+                file,
+                data.line_of("phrasings"),
+                f"Er staan {len(data['phrasings'])} vragen in; de bot neemt er hoogstens "
+                f"{MAX_OUT_OF_SCOPE}.",
+                "Haal vragen weg die er dubbel of niet in horen.",
+            )
             return ()
         return tuple(str(p).strip() for p in data["phrasings"])
 
@@ -628,9 +715,22 @@ class _Reader:
                 "Er staan geen vragen (faq/*.yaml).",
                 "Zet de vragenbestanden (zoals tekort.yaml) terug in deze map.",
             )
+        if len(files) > MAX_FAQ_FILES:
+            self.problems.error(
+                self.shown(folder),
+                None,
+                f"In faq/ staan {len(files)} bestanden; de bot leest er hoogstens {MAX_FAQ_FILES}.",
+                "Haal bestanden weg die er niet in horen, of voeg onderwerpen samen.",
+            )
+            self.faq_complete = False
+            files = []
         entries: list[Entry] = []
         topics: list[tuple[int, str, Topic]] = []
+        phrasings = 0
+        full = False  # a limit was reached: the rest is not read
         for path in files:
+            if full:
+                break
             file = self.shown(path)
             data = self.parse(path, file)
             if data is None and file not in self.unreadable:
@@ -646,8 +746,13 @@ class _Reader:
                 continue
             ids = []
             for i, item in enumerate(data["entries"]):
-                entry = self.entry(item, data["topic"], file, data["entries"].line_of(i), i)
+                line = data["entries"].line_of(i)
+                entry = self.entry(item, data["topic"], file, line, i)
+                if entry and not self.room_for(entry, len(entries), phrasings):
+                    full, self.faq_complete = True, False
+                    break
                 if entry:
+                    phrasings += len(entry.phrasings)
                     entries.append(entry)
                     ids.append(entry.id)
                 elif isinstance(item, YamlMap) and isinstance(item.get("id"), str):
@@ -657,6 +762,24 @@ class _Reader:
             topics.append((data.get("order", 100), file, Topic(data["topic"].strip(), tuple(ids))))
         self.cross_check(entries)
         return tuple(entries), tuple(t for _, _, t in sorted(topics, key=lambda t: t[:2]))
+
+    def room_for(self, entry: Entry, entries: int, phrasings: int) -> bool:
+        """False (and the error) when this entry is one too many: the rest is not read."""
+        if entries < MAX_ENTRIES and phrasings + len(entry.phrasings) <= MAX_PHRASINGS:
+            return True
+        what = (
+            f"meer dan {MAX_ENTRIES} vragen"
+            if entries >= MAX_ENTRIES
+            else f"meer dan {MAX_PHRASINGS} formuleringen"
+        )
+        self.problems.error(
+            entry.file,
+            entry.line,
+            f"Met '{entry.id}' staan er in faq/ samen {what}; meer neemt de bot niet. "
+            "Vanaf hier zijn de vragen niet gelezen.",
+            "Haal vragen of formuleringen weg die er niet in horen, zoals een dubbele kopie.",
+        )
+        return False
 
     def entry(self, item: Any, topic: str, file: str, line: int, index: int) -> Entry | None:
         what = f"vraag {index + 1}"
@@ -676,6 +799,18 @@ class _Reader:
         check_placeholders(
             item["answer"], PLACEHOLDERS, file, item.line_of("answer"), self.problems
         )
+        for name in ("phrasings", "examples"):
+            count = len(item.get(name) or ())
+            if count > MAX_PER_ENTRY:
+                self.problems.error(
+                    file,
+                    item.line_of(name),
+                    f"{what} heeft {count} regels bij '{name}'; de bot neemt er hoogstens "
+                    f"{MAX_PER_ENTRY} per vraag.",
+                    "Houd de regels die het meest van elkaar verschillen, of maak er twee "
+                    "vragen van.",
+                )
+                return None
         reviewed = item.get("reviewed")
         return Entry(
             id=item["id"],

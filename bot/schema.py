@@ -23,6 +23,11 @@ TEXT, TEXTS, BOOL, DATE, NUMBER, WHOLE, MAPPING, LIST = (
     "lijst",
 )
 
+# A text the bot says (an answer, a message) fits in two Telegram messages; a line of a list
+# (a phrasing, an example) is a question someone types. Today's longest: 511 and 95.
+MAX_TEXT_CHARS = 8000
+MAX_ITEM_CHARS = 1000
+
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
@@ -104,7 +109,38 @@ def check_fields(
                 f"Schrijf bij '{name}:' een {spec.kind}.",
             )
             usable = False
+        elif not _short_enough(mapping, name, spec.kind, file, problems, what):
+            usable = False
     return usable
+
+
+def _short_enough(
+    mapping: YamlMap, name: str, kind: str, file: str, problems: ProblemList, what: str
+) -> bool:
+    """A text above MAX_TEXT_CHARS, or a line of a list above MAX_ITEM_CHARS, is an error:
+    a 230 KB answer became a hundred Telegram messages to every question."""
+    value = mapping[name]
+    if kind == TEXT and len(value) > MAX_TEXT_CHARS:
+        problems.error(
+            file,
+            mapping.line_of(name),
+            f"Het veld '{name}' in {what} is {len(value)} tekens lang; de bot neemt "
+            f"hoogstens {MAX_TEXT_CHARS} tekens.",
+            "Maak de tekst korter, of verdeel een antwoord over twee vragen met 'related'.",
+        )
+        return False
+    if kind == TEXTS:
+        for index, item in enumerate(value):
+            if len(str(item)) > MAX_ITEM_CHARS:
+                problems.error(
+                    file,
+                    line_in(value, index) or mapping.line_of(name),
+                    f"Regel {index + 1} bij '{name}' in {what} is {len(str(item))} tekens "
+                    f"lang; de bot neemt hoogstens {MAX_ITEM_CHARS} tekens per regel.",
+                    "Schrijf een vraag zoals mensen hem typen: een of twee zinnen.",
+                )
+                return False
+    return True
 
 
 def check_placeholders(

@@ -55,7 +55,9 @@ async def reload_command(update: Update, context: Context) -> None:
     if message is None:
         return
     h = holder(context)
-    outcome = await asyncio.to_thread(h.reload, True)
+    outcome = await h.reload_in_background(True, wanted=lambda: context.application.running)
+    if outcome is None:  # the bot is stopping; it does not wait for the build
+        return
     await send_html(message, escape(outcome_text(outcome, h), quote=False))
 
 
@@ -102,11 +104,9 @@ async def watch_knowledge(application: Application, every: float) -> None:
     while True:
         await asyncio.sleep(every)
         try:
-            if not h.has_changed():
-                continue
-            outcome = await asyncio.to_thread(h.reload)
+            outcome = await h.reload_in_background()
         except Exception:  # the watcher must survive anything the files can do
             log.exception("Checking the knowledge folder failed; keeping the current knowledge.")
             continue
-        if outcome.changed:
+        if outcome is not None and outcome.changed:
             await tell_admins(application, outcome_text(outcome, h))
