@@ -125,12 +125,43 @@ class Helpdesk:
         if not match.has_content:
             return self.composer.referral(now, understood=False)
         decision = decide(match, self.knowledge)
+        partial = self._partial(message, match, decision, now)
+        if partial is not None:
+            return partial
         if decision.answer_id is not None:
             entry = self.knowledge.by_id[decision.answer_id]
             return self.composer.answer(entry, now, decision.score)
         if decision.choice_ids:
             return self.composer.clarify(list(decision.choice_ids), decision.score)
         return self.composer.referral(now, decision.score)
+
+    def _partial(
+        self, message: str, match: MatchResult, decision: Decision, now: datetime
+    ) -> Reply | None:
+        """A subject the article does not cover, named in the message ('alcohol'): the bot
+        says so and refers, and shows the entry the rest of the message asks for, when that
+        is clear ('kan alcohol een tekort veroorzaken': the causes of a deficiency). A group
+        with 'near' entries counts only beside them ('ik neem 500 mg' beside the upper limit)."""
+        if not match.subjects:
+            return None
+        nearest = decision.answer_id
+        if nearest is None and match.rest:
+            rest = self.matcher.match(match.rest)
+            if rest.has_content:
+                nearest = decide(rest, self.knowledge).answer_id
+        top = match.candidates[0] if match.candidates else None
+        for index in match.subjects:
+            group = self.knowledge.out_of_scope_groups[index]
+            near = group.near
+            if near and nearest not in near and (top is None or top.entry_id not in near):
+                continue
+            # Beside 'ijzer', the upper limit of magnesium is no answer: shown only when the
+            # message asks what the entry answers ('kan alcohol een magnesiumtekort geven').
+            fits = nearest is not None and (not near or nearest in near)
+            shown = nearest if fits and self.matcher.asks_about(message, nearest) else None
+            entry = self.knowledge.by_id[shown] if shown is not None else None
+            return self.composer.partial(group, entry, now, decision.score)
+        return None
 
     def answer_for(self, faq_id: str, now: datetime) -> Reply | None:
         """The answer of one entry, for a pressed button; None if the entry is gone."""

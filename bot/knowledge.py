@@ -73,6 +73,18 @@ class SmalltalkIntent:
 
 
 @dataclass(frozen=True)
+class OutOfScopeGroup:
+    """Questions on one subject the article does not cover ('alcohol'), and the words that
+    name it: a message that uses them gets told so plainly, beside what the article does say."""
+
+    subject: str  # as the bot names it: "Over {subject} staat niets in mijn informatie."
+    phrasings: tuple[str, ...]
+    words: tuple[str, ...] = ()  # words or short phrases that name the subject
+    near: tuple[str, ...] = ()  # only beside these entries (none: beside any)
+    message: str = "partial"  # the text in messages.yaml that says so
+
+
+@dataclass(frozen=True)
 class MatchSettings:
     """Thresholds of the matcher; volunteers tune them in knowledge/settings.yaml."""
 
@@ -107,6 +119,7 @@ class Knowledge:
     smalltalk: tuple[SmalltalkIntent, ...]
     settings: MatchSettings
     out_of_scope: tuple[str, ...] = ()  # questions the article does not answer: refer
+    out_of_scope_groups: tuple[OutOfScopeGroup, ...] = ()  # ...those of them with a subject
     by_id: Mapping[str, Entry] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

@@ -16,6 +16,7 @@ from bot.knowledge import (
     Helpline,
     Knowledge,
     MatchSettings,
+    OutOfScopeGroup,
     SmalltalkIntent,
     Topic,
     Urgency,
@@ -82,6 +83,9 @@ MESSAGE_KEYS = (
     "command_onderwerpen",
     "command_contact",
     "command_privacy",
+    "partial",
+    "partial_dose",
+    "partial_known",
 )
 LIST_MESSAGE_KEYS = ("day_names", "month_names")
 PLACEHOLDERS = frozenset(
@@ -154,6 +158,16 @@ URGENT_GROUP_FIELDS = {
 # The urgent replies, and what each must always say, whatever a volunteer writes: an emergency
 # reply without 112, or a reply to thoughts of suicide without 113, must never reach anyone.
 URGENT_REPLIES = {"urgent": ("112", "0800-0113"), "urgent_suicide": ("113", "0800-0113", "112")}
+OUT_OF_SCOPE_FIELDS = {"phrasings": Field(TEXTS), "groups": Field(LIST, required=False)}
+OUT_OF_SCOPE_GROUP_FIELDS = {
+    "subject": Field(TEXT),
+    "message": Field(TEXT, required=False),
+    "words": Field(TEXTS, required=False),
+    "near": Field(TEXTS, required=False),
+    "phrasings": Field(TEXTS),
+}
+_GROUP_LISTS = ("phrasings", "words", "near")
+PARTIAL_MESSAGES = ("partial", "partial_dose")  # what a group in out_of_scope.yaml may say
 SMALLTALK_FIELDS = {"intents": Field(LIST)}
 INTENT_FIELDS = {"name": Field(TEXT), "phrasings": Field(TEXTS), "reply": Field(TEXT)}
 
@@ -487,16 +501,32 @@ class _Reader:
                 intents.append(SmalltalkIntent(item["name"], phrasings, item["reply"].strip()))
         return tuple(intents)
 
-    def out_of_scope(self) -> tuple[str, ...]:
-        """Optional: phrasings of questions the article does not answer."""
+    def out_of_scope(self) -> tuple[tuple[str, ...], tuple[OutOfScopeGroup, ...]]:
+        """Optional: phrasings of questions the article does not answer, loose and in
+        groups with a subject; every phrasing, grouped or not, in the first tuple."""
         if not (self.folder / "out_of_scope.yaml").is_file():
-            return ()
+            return (), ()
         data, file = self.read("out_of_scope.yaml")
-        if not check_fields(
-            data, {"phrasings": Field(TEXTS)}, file, self.problems, "out_of_scope.yaml"
-        ):
-            return ()
-        return tuple(str(p).strip() for p in data["phrasings"])
+        if not check_fields(data, OUT_OF_SCOPE_FIELDS, file, self.problems, "out_of_scope.yaml"):
+            return (), ()
+        groups = []
+        for item in data.get("groups") or ():
+            what = "een groep in out_of_scope.yaml"
+            if check_fields(item, OUT_OF_SCOPE_GROUP_FIELDS, file, self.problems, what):
+                texts = {k: tuple(str(v).strip() for v in item.get(k) or ()) for k in _GROUP_LISTS}
+                message = str(item.get("message") or "partial")
+                if message not in PARTIAL_MESSAGES:
+                    self.problems.error(
+                        file,
+                        item.line_of("message"),
+                        f"Het bericht '{message}' bestaat niet voor een groep.",
+                        f"Kies uit: {', '.join(PARTIAL_MESSAGES)}.",
+                    )
+                    continue
+                subject = str(item["subject"]).strip()
+                groups.append(OutOfScopeGroup(subject, **texts, message=message))
+        loose = tuple(str(p).strip() for p in data["phrasings"])
+        return loose + tuple(p for g in groups for p in g.phrasings), tuple(groups)
 
     def faq(self) -> tuple[tuple[Entry, ...], tuple[Topic, ...]]:
         folder = self.folder / "faq"
@@ -633,7 +663,7 @@ def load_knowledge(folder: Path | str = DEFAULT_KNOWLEDGE_DIR) -> LoadResult:
     urgency = reader.urgency()
     smalltalk = reader.smalltalk()
     entries, topics = reader.faq()
-    out_of_scope = reader.out_of_scope()
+    out_of_scope, out_of_scope_groups = reader.out_of_scope()
     problems = tuple(reader.problems.items)
     parts = (settings, helpline, messages, word_map, urgency, smalltalk)
     if reader.problems.errors or any(p is None for p in parts):
@@ -657,5 +687,6 @@ def load_knowledge(folder: Path | str = DEFAULT_KNOWLEDGE_DIR) -> LoadResult:
         smalltalk=smalltalk,
         settings=settings,
         out_of_scope=out_of_scope,
+        out_of_scope_groups=out_of_scope_groups,
     )
     return LoadResult(knowledge, problems, review)

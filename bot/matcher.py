@@ -70,6 +70,8 @@ class MatchResult:
     out_of_scope_explains: bool = False  # an out-of-scope question nearly as close knows more
     letter_choice: str | None = None  # of the two best entries, the one the letter view prefers
     length: int = 0  # the message's content words
+    subjects: tuple[int, ...] = ()  # out-of-scope groups whose words the message uses
+    rest: str = ""  # ...and the message without those words, when there are any
 
 
 class _Doc(NamedTuple):
@@ -108,6 +110,7 @@ class Matcher:
             frozenset().union(*(d for d, is_answer in docs if not is_answer)) for docs in owners
         ]
         self.signatures = [self._signature(docs) for docs in owners[:-1]]
+        self.entry_index = {e.id: i for i, e in enumerate(knowledge.entries)}
         frequency: dict[str, int] = defaultdict(int)
         for docs in owners:
             for stem in frozenset().union(*(d for d, _ in docs)):
@@ -157,6 +160,15 @@ class Matcher:
         )
         # document → share, for the common words only: the only words that are added
         self.common_shares = {s: dict(self.index[s]) for s in self.common}
+        # The words that name a subject the article does not cover, each as a run of words
+        # as the knowledge spells them, found by its first word. Not stems: 'gelden' is no 'gel'.
+        starts: dict[str, list[tuple[int, tuple[str, ...]]]] = defaultdict(list)
+        for group, g in enumerate(knowledge.out_of_scope_groups):
+            for text in g.words:
+                run = tuple(self.analyzer.surface_words(text))
+                if run:
+                    starts[run[0]].append((group, run))
+        self.subject_starts = dict(starts)
         del owners  # the letter profiles need memory of their own while they are built
         self.letters = CharProfiles(letter_documents)
 
@@ -254,6 +266,7 @@ class Matcher:
             self._substituted(whole, ranked[0][0]) or self._swapped_subject(whole, ranked[0][0])
         )
         explains = bool(ranked) and out_of_scope >= ranked[0][1] - OUT_OF_SCOPE_NEAR
+        subjects, rest = self._subjects(message)
         return MatchResult(
             candidates,
             round(out_of_scope, 4),
@@ -264,7 +277,40 @@ class Matcher:
             explains and self._out_of_scope_knows_more(whole, ranked[0][0]),
             entries[letter_choice].id if letter_choice is not None else None,
             len(whole),
+            subjects,
+            rest,
         )
+
+    def _subjects(self, message: str) -> tuple[tuple[int, ...], str]:
+        """The out-of-scope groups whose words the message uses ('alcohol', 'borstvoeding'),
+        and the message without them: what is left may still be a question of the FAQ."""
+        if not self.subject_starts:
+            return (), ""
+        pieces = split_sentences(message)
+        if len(pieces) > 1:
+            # The question names the subject, not the story around it ('mijn huisarts
+            # prikte voor mijn ijzer. kan magnesium ook gemeten worden?').
+            asking = [text for text, asks in pieces if asks] or [pieces[-1][0]]
+            message = " ".join(asking)
+        surface = self.analyzer.surface_words(message)
+        found: set[int] = set()
+        used: set[int] = set()
+        for start, word in enumerate(surface):
+            for group, run in self.subject_starts.get(word, ()):
+                if tuple(surface[start : start + len(run)]) == run:
+                    found.add(group)
+                    used.update(range(start, start + len(run)))
+        if not found:
+            return (), ""
+        return tuple(sorted(found)), " ".join(w for i, w in enumerate(surface) if i not in used)
+
+    def asks_about(self, message: str, entry_id: str) -> bool:
+        """Whether the message asks what the entry answers, beside anything else it asks:
+        no other subject stands in the place of the entry's own words ('wat is de
+        bovengrens voor ijzer' does not ask for the upper limit of magnesium)."""
+        index = self.entry_index[entry_id]
+        terms = self.analyzer.terms(message)
+        return not (self._substituted(terms, index) or self._swapped_subject(terms, index))
 
     def _beside(self, terms: list[Term], best: int, min_weight: float) -> Iterator[Term]:
         """The message's words, at least this telling, that the best entry never uses."""

@@ -17,6 +17,7 @@ from bot.replies import Outcome
 from bot.text import normalise, split_sentences
 
 NOON = datetime(2026, 11, 25, 11, tzinfo=UTC)  # a Wednesday, 12:00 in Amsterdam
+REFERRED = (Outcome.REFERRAL, Outcome.PARTIAL)  # both give the helpline's e-mail and phone
 
 
 @pytest.fixture(scope="module")
@@ -110,7 +111,7 @@ def test_how_many_weeks_is_part_of_the_story_an_age_is_not(desk: Helpdesk) -> No
         "hoeveel magnesium mag een kind van 6 jaar",
         "mag mijn baby van 6 maanden magnesium",
     ):
-        assert desk.respond(message, NOON).outcome is Outcome.REFERRAL, message
+        assert desk.respond(message, NOON).outcome in REFERRED, message
 
 
 def test_kalktabletten_are_calcium(desk: Helpdesk) -> None:
@@ -200,7 +201,7 @@ def test_a_near_miss_is_referred_not_answered(desk: Helpdesk) -> None:
         "mag ik ropinirol en magnesium samen",
     ):
         reply = desk.respond(message, NOON)
-        assert reply.outcome is Outcome.REFERRAL, message
+        assert reply.outcome in REFERRED, message
         assert "0900-7574636" in reply.text
         assert "vanavond om 19:00" in reply.text
 
@@ -217,7 +218,7 @@ def test_a_close_out_of_scope_question_that_knows_more_of_the_message_wins(desk:
 def test_cancelling_a_membership_is_not_joining(desk: Helpdesk) -> None:
     """The article says how to become a member, not how to stop; 'zeg ... op' is opzeggen."""
     for message in ("hoe zeg ik mijn lidmaatschap op", "kan ik mijn lidmaatschap opzeggen"):
-        assert desk.respond(message, NOON).outcome is Outcome.REFERRAL, message
+        assert desk.respond(message, NOON).outcome in REFERRED, message
     assert answered_by(desk, "hoe meld ik me aan als lid") == "lid-worden"
 
 
@@ -246,7 +247,7 @@ def test_a_long_story_around_a_known_question_is_answered(desk: Helpdesk) -> Non
         "ik ben 70 en slik al jaren bloeddrukpillen en nu heb ik ook rusteloze benen "
         "gekregen, mag ik daarnaast ook melatonine nemen om te slapen?"
     )
-    assert desk.respond(elsewhere, NOON).outcome is Outcome.REFERRAL
+    assert desk.respond(elsewhere, NOON).outcome in REFERRED
 
 
 def test_an_empty_or_meaningless_message_asks_to_rephrase(desk: Helpdesk) -> None:
@@ -407,3 +408,55 @@ def test_what_people_write_is_not_kept_in_memory_after_the_reply(desk: Helpdesk)
     assert not _kept_as_key(message, desk)
     assert not _kept_as_key(name, desk) and not _kept_as_key(medicine, desk)
     assert _kept_as_key("buurman", desk) and _kept_as_key("slikt", desk)
+
+
+def test_a_subject_the_article_does_not_cover_is_named_beside_what_it_does_say(
+    desk: Helpdesk,
+) -> None:
+    """'kan alcohol een tekort veroorzaken' is no question about the causes of a deficiency:
+    the bot says it knows nothing about alcohol, refers, and then shows the causes it knows."""
+    reply = desk.respond("kan alcohol drinken een magnesiumtekort veroorzaken?", NOON)
+    assert reply.outcome is Outcome.PARTIAL
+    assert reply.text.startswith("Over alcohol staat niets in mijn informatie")
+    assert "ervaringsdeskundige@stichting-restless-legs.nl" in reply.text
+    assert "0900-7574636" in reply.text
+    assert reply.faq_id == "oorzaken-tekort"
+    assert desk.knowledge.by_id["oorzaken-tekort"].source in reply.text
+    breastfeeding = desk.respond("mag ik magnesium slikken als ik borstvoeding geef", NOON)
+    assert breastfeeding.outcome is Outcome.PARTIAL
+    assert breastfeeding.text.startswith("Over borstvoeding staat niets")
+
+
+def test_a_personal_dose_is_never_given_as_bare_numbers(desk: Helpdesk) -> None:
+    """Weight, age or one's own tablets: the article has no personal dose, so the bot says
+    so and sends the person to their doctor first, whatever figures it shows after."""
+    for message in (
+        "ik ben 70 en weeg 80 kilo, hoeveel tabletten van 250 mg moet ik nemen",
+        "ik neem 500 mg, is dat te veel",
+        "ik heb rls, hoeveel magnesium moet ik slikken",
+    ):
+        reply = desk.respond(message, NOON)
+        assert reply.outcome is Outcome.PARTIAL, message
+        assert reply.text.startswith("Het artikel geeft geen persoonlijke dosis"), message
+        assert "arts" in reply.text.split("\n")[0], message
+    assert answered_by(desk, "hoeveel mg magnesium heeft een vrouw per dag nodig") == (
+        "dagelijkse-hoeveelheid"
+    )
+
+
+def test_beside_another_subject_the_entry_is_not_shown(desk: Helpdesk) -> None:
+    """'de bovengrens voor ijzer' does not ask for the upper limit of magnesium: no entry
+    is shown, though the rest of the message would reach it."""
+    reply = desk.respond("wat is de bovengrens voor ijzer per dag", NOON)
+    assert reply.outcome is Outcome.PARTIAL
+    assert reply.faq_id is None and "400 mg" not in reply.text
+
+
+def test_a_subject_in_the_story_is_not_the_question(desk: Helpdesk) -> None:
+    """Only the asking sentence names the subject: iron in the story around a question
+    about measuring magnesium does not turn it into a question about iron."""
+    story = (
+        "Mijn huisarts deed laatst bloedonderzoek voor mijn ijzer. "
+        "Kan magnesium ook gemeten worden en hoe gaat dat dan?"
+    )
+    assert answered_by(desk, story) == "magnesium-meten"
