@@ -35,12 +35,15 @@ from rapidfuzz import fuzz, process, utils
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.core import Helpdesk  # noqa: E402
+from bot.core import RULES, Helpdesk  # noqa: E402
 from bot.loader import DEFAULT_KNOWLEDGE_DIR, load_knowledge  # noqa: E402
 from tests.generated_faq import generated_knowledge  # noqa: E402
 from tests.testset import PARTS, Figures, evaluate, is_held_out, load_cases  # noqa: E402
 
 BASELINE_CUTOFF = 80
+# The development part that none of core.decide's rules was tuned on: --rules measures each
+# rule's worth there, beside the parts it was tuned on.
+UNTUNED_PARTS = ("dev5",)
 NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
 
 
@@ -114,6 +117,36 @@ def baseline_responder(phrasings: list[str], owners: list[str]):
     return respond
 
 
+def _short(f: Figures) -> str:
+    return (
+        f"right {f.right_answer}/{f.answerable}, wrong {f.wrong_answer}, "
+        f"near misses handled {f.referred}/{f.unanswerable}, answered {f.near_miss_answered}"
+    )
+
+
+def rules() -> int:
+    """Each rule of core.decide left out in turn, on the development parts only: the parts
+    it was tuned on, and apart the part none of them was tuned on."""
+    knowledge = load_knowledge(DEFAULT_KNOWLEDGE_DIR).knowledge
+    development = [p for p in PARTS if not is_held_out(p)]
+    cases = {part: load_cases(part) for part in development}
+    for left_out in ((), *((rule,) for rule in RULES)):
+        helpdesk = Helpdesk(knowledge, without_rules=frozenset(left_out))
+
+        def respond(text: str, helpdesk: Helpdesk = helpdesk) -> tuple[str, str | None]:
+            reply = helpdesk.respond(text, NOW)
+            return reply.outcome.value, reply.faq_id
+
+        tuned, untuned = Figures(), Figures()
+        for part in development:
+            found = evaluate(cases[part], respond)
+            (untuned if part in UNTUNED_PARTS else tuned).add(found, with_misses=False)
+        name = f"without {left_out[0]}" if left_out else "all rules"
+        print(f"{name:<24} tuned on: {_short(tuned)}")
+        print(f"{'':<24} {'+'.join(UNTUNED_PARTS)}: {_short(untuned)}")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--phrasings", type=int, default=10_000)
@@ -122,11 +155,16 @@ def main() -> int:
         "--development-only", action="store_true", help="leave the held-out parts out"
     )
     parser.add_argument("--speed-only", action="store_true", help="no accuracy figures")
+    parser.add_argument(
+        "--rules", action="store_true", help="what each rule of the decision is worth"
+    )
     parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)  # the fresh process
     args = parser.parse_args()
     if args.measure is not None:
         print(json.dumps(measure(args.measure, timed_messages(), args.repeats)))
         return 0
+    if args.rules:
+        return rules()
     print(f"messages timed per knowledge: {len(timed_messages())}, in a process of its own")
 
     article = measure_apart(DEFAULT_KNOWLEDGE_DIR, args.repeats)

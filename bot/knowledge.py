@@ -99,6 +99,9 @@ class MatchSettings:
     out_of_scope_margin: float
     unknown_word_weight: float
     smalltalk_similarity: float
+    tie_margin: float = 0.005  # more than a dead heat of words, where two views agree
+    confirmed_out_of_scope_slack: float = 0.1  # how far the out-of-scope questions may lead
+    choice_window: float = 0.2  # a choice offers the entries this close to the best
 
 
 @dataclass(frozen=True)

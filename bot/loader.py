@@ -136,6 +136,9 @@ MATCHING_FIELDS = {
     "out_of_scope_margin": Field(NUMBER),
     "unknown_word_weight": Field(NUMBER),
     "smalltalk_similarity": Field(NUMBER),
+    "tie_margin": Field(NUMBER, required=False),
+    "confirmed_out_of_scope_slack": Field(NUMBER, required=False),
+    "choice_window": Field(NUMBER, required=False),
 }
 REVIEW_FIELDS = {"max_age_days": Field(WHOLE), "max_answer_chars": Field(WHOLE)}
 STOPWORD_FIELDS = {
@@ -257,7 +260,7 @@ class _Reader:
             review = ReviewSettings(**{k: data["review"][k] for k in REVIEW_FIELDS})
         if not ok:
             return None, review
-        settings = MatchSettings(**{k: matching[k] for k in MATCHING_FIELDS})
+        settings = MatchSettings(**{k: matching[k] for k in MATCHING_FIELDS if k in matching})
         s = settings
         if not (0 < s.answer_threshold <= s.strict_threshold <= 1 and 0 < s.clarify_threshold <= 1):
             self.problems.error(
