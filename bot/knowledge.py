@@ -81,6 +81,7 @@ class OutOfScopeGroup:
     phrasings: tuple[str, ...]
     words: tuple[str, ...] = ()  # words or short phrases that name the subject
     near: tuple[str, ...] = ()  # only beside these entries (none: beside any)
+    instead: str = ""  # the article's word for it, read in its place for the rest ('medicijn')
     message: str = "partial"  # the text in messages.yaml that says so
 
 

@@ -167,6 +167,7 @@ OUT_OF_SCOPE_GROUP_FIELDS = {
     "message": Field(TEXT, required=False),
     "words": Field(TEXTS, required=False),
     "near": Field(TEXTS, required=False),
+    "instead": Field(TEXT, required=False),
     "phrasings": Field(TEXTS),
 }
 _GROUP_LISTS = ("phrasings", "words", "near")
@@ -527,7 +528,8 @@ class _Reader:
                     )
                     continue
                 subject = str(item["subject"]).strip()
-                groups.append(OutOfScopeGroup(subject, **texts, message=message))
+                instead = str(item.get("instead") or "").strip()
+                groups.append(OutOfScopeGroup(subject, **texts, message=message, instead=instead))
         loose = tuple(str(p).strip() for p in data["phrasings"])
         return loose + tuple(p for g in groups for p in g.phrasings), tuple(groups)
 

@@ -294,15 +294,18 @@ class Matcher:
             message = " ".join(asking)
         surface = self.analyzer.surface_words(message)
         found: set[int] = set()
-        used: set[int] = set()
+        rest = list(surface)
         for start, word in enumerate(surface):
             for group, run in self.subject_starts.get(word, ()):
                 if tuple(surface[start : start + len(run)]) == run:
                     found.add(group)
-                    used.update(range(start, start + len(run)))
+                    # 'plaspil' is read as the article's 'medicijn', 'alcohol' as nothing.
+                    rest[start] = self.knowledge.out_of_scope_groups[group].instead
+                    for i in range(start + 1, start + len(run)):
+                        rest[i] = ""
         if not found:
             return (), ""
-        return tuple(sorted(found)), " ".join(w for i, w in enumerate(surface) if i not in used)
+        return tuple(sorted(found)), " ".join(w for w in rest if w)
 
     def asks_about(self, message: str, entry_id: str) -> bool:
         """Whether the message asks what the entry answers, beside anything else it asks:

@@ -493,3 +493,14 @@ def test_everyday_words_reach_the_articles_concepts(
     article's own concepts (synonyms.yaml): spinach is a green vegetable, a stiff neck is
     tense muscles, always being cold is the body's temperature."""
     assert answered_by(desk, message) == entry
+
+
+def test_a_named_medicine_is_read_as_a_medicine_for_the_rest_of_the_question(
+    desk: Helpdesk,
+) -> None:
+    """The article says nothing about 'plaspillen', but it does say medicines are the most
+    common cause of a deficiency: the group's 'instead' word lets the rest reach that."""
+    reply = desk.respond("kan mijn plaspil ervoor zorgen dat ik te weinig magnesium heb", NOON)
+    assert reply.outcome is Outcome.PARTIAL
+    assert reply.text.startswith("Over dat medicijn staat niets in mijn informatie")
+    assert reply.faq_id == "medicijnen-en-magnesium"
