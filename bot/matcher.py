@@ -241,7 +241,8 @@ class Matcher:
                 scores[owner] = score
 
     def match(self, message: str) -> MatchResult:
-        words = self.analyzer.content_words(message)
+        surface = self.analyzer.surface_words(message)
+        words = self.analyzer.content_words_of(surface)
         whole = self.analyzer.terms_of(words)
         scores: dict[int, float] = {}
         self._score(whole, scores)
@@ -266,7 +267,7 @@ class Matcher:
             self._substituted(whole, ranked[0][0]) or self._swapped_subject(whole, ranked[0][0])
         )
         explains = bool(ranked) and out_of_scope >= ranked[0][1] - OUT_OF_SCOPE_NEAR
-        subjects, rest = self._subjects(message)
+        subjects, rest = self._subjects(message, surface)
         return MatchResult(
             candidates,
             round(out_of_scope, 4),
@@ -281,18 +282,17 @@ class Matcher:
             rest,
         )
 
-    def _subjects(self, message: str) -> tuple[tuple[int, ...], str]:
+    def _subjects(self, message: str, surface: list[str]) -> tuple[tuple[int, ...], str]:
         """The out-of-scope groups whose words the message uses ('alcohol', 'borstvoeding'),
         and the message without them: what is left may still be a question of the FAQ."""
-        if not self.subject_starts:
-            return (), ""
+        if self.subject_starts.keys().isdisjoint(surface):
+            return (), ""  # most messages: no subject's first word at all
         pieces = split_sentences(message)
         if len(pieces) > 1:
             # The question names the subject, not the story around it ('mijn huisarts
             # prikte voor mijn ijzer. kan magnesium ook gemeten worden?').
             asking = [text for text, asks in pieces if asks] or [pieces[-1][0]]
-            message = " ".join(asking)
-        surface = self.analyzer.surface_words(message)
+            surface = self.analyzer.surface_words(" ".join(asking))
         found: set[int] = set()
         rest = list(surface)
         for start, word in enumerate(surface):
