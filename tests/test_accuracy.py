@@ -27,7 +27,7 @@ from tests.testset import PARTS, Figures, evaluate, is_held_out, load_cases
 NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
 # The targets for a fresh set are 90% right, 2% wrong, 95% of near misses referred or partial
 # and 3% of them answered; the development floors sit a margin below what the parts reach.
-DEVELOPMENT = {"right": 0.89, "wrong": 0.025, "near_miss": 0.955, "near_miss_answered": 0.035}
+DEVELOPMENT = {"right": 0.89, "wrong": 0.03, "near_miss": 0.955, "near_miss_answered": 0.035}
 HELD_OUT = {"right": 0.80, "wrong": 0.05, "near_miss": 0.80, "near_miss_answered": 0.20}
 
 
