@@ -26,7 +26,7 @@ class Decision:
 
 
 # The rules of decide, by name: each can be left out to measure what it is worth.
-RULES = ("knows_more", "substitution", "detail", "agreed", "long_story", "letter_choice")
+RULES = ("substitution", "detail", "agreed", "long_story", "letter_choice")
 
 
 def decide(
@@ -34,23 +34,23 @@ def decide(
 ) -> Decision:
     """Answer, choice or referral, from the matcher's two views of a message.
 
-    In one paragraph: the questions the article does not answer veto first (they fit as
-    well, or know a telling word the entry lacks), and so does another subject standing in
-    the place of the entry's own words unless the letter view vouches for the entry. Then
-    the best entry is answered when its score is high enough and clearly ahead of the
-    second; a word the FAQ does not know raises the bar, unless it is a detail beside a
-    question both views agree on. Both views agreeing is confidence of its own: then a
-    lower score will do, lower still in a long story, and of two close entries the letter
-    view may pick one. Whatever is left is a choice between close entries or a referral.
+    In one paragraph: the questions the article does not answer veto first when they fit
+    as well, and so does another subject standing in the place of the entry's own words
+    unless the letter view vouches for the entry. Then the best entry is answered when its
+    score is high enough and clearly ahead of the second; a word the FAQ does not know
+    raises the bar, unless it is a detail beside a question both views agree on. Both views
+    agreeing is confidence of its own: then a lower score will do, lower still in a long
+    story, and of two close entries the letter view may pick one. Whatever is left is a
+    choice between close entries or a referral.
 
     Every number is a setting in knowledge/settings.yaml. Each rule is kept because it
-    earns its place on the fifth development part, which none of them was tuned on (right
-    answers and near misses handled without it, out of 216 and 92, against 182 and 89 with
-    all of them; ``python benchmarks/matcher.py --rules`` prints these): without the
-    'detail beside the question' exception 166 right; without the confirmed path 173; without
-    the long-story path 175; without the letter view's choice 178; without the substitution
-    veto 87 near misses and one wrong answer more. The out-of-scope 'knows more' veto is even
-    there (183 right without it) and kept for the two near misses it refers on the others.
+    earns its place on the fifth development part, which none of them was tuned on
+    (``python benchmarks/matcher.py --rules`` leaves each out in turn). With all of them it
+    has 183 of 216 right and 91 of 92 near misses handled; without the 'detail beside the
+    question' exception 167 right, without the confirmed path 174, without the long-story
+    path 177, without the letter view's choice 179, without the substitution veto 89 near
+    misses handled and one wrong answer more. A veto for an out-of-scope question that
+    knows a telling word of the message went: it changed nothing there.
     """
     s = knowledge.settings
     if not match.candidates:
@@ -58,12 +58,8 @@ def decide(
     best = match.candidates[0]
     runner_up = match.candidates[1].score if len(match.candidates) > 1 else 0.0
     lead = best.score - runner_up
-    # In a long story, a word that only the out-of-scope questions know ('botten', 'hart')
-    # is more likely part of the story than the question: that veto is for short messages.
     long_story = match.length >= s.long_message_words
-    if match.out_of_scope >= best.score - s.out_of_scope_margin or (
-        match.out_of_scope_explains and not long_story and "knows_more" not in without
-    ):
+    if match.out_of_scope >= best.score - s.out_of_scope_margin:
         return Decision(None, (), best.score)
     # 'hoeveel ijzer per dag': another subject in the place of the entry's own words.
     if match.substituted and not match.confirmed and "substitution" not in without:

@@ -10,9 +10,9 @@ article does not answer (knowledge/out_of_scope.yaml) compete as one more owner.
 in a longer message is also scored on its own (with the sentence it points back to), so a
 story around it does not drown it. A second view on letter patterns (charprofile.py) says
 whether it agrees on the best entry, or which of two close ones it prefers; the match notes
-words that suggest another subject altogether, and whether a question the article does not
-answer knows more of the message. core.decide turns all this into an answer, a choice or a
-referral.
+words that suggest another subject altogether, and the subjects the article does not cover
+that the question names (out_of_scope.yaml's groups). core.decide turns all this into an
+answer, a choice or a referral.
 """
 
 from __future__ import annotations
@@ -49,8 +49,6 @@ MIN_EVIDENCE = 2.0  # weight of shared words before the letter view may confirm
 COMMON_POSTINGS = 300  # a word in more phrasings than this does not pick candidates
 SIGNATURE_SHARE = 0.5  # a word in half an entry's phrasings is part of its signature
 SUBSTITUTE_WEIGHT = 1.5  # a word at least this telling can stand in for another subject
-OUT_OF_SCOPE_NEAR = 0.05  # an out-of-scope question this close to the best entry...
-EXPLAINING_WEIGHT = 2.0  # ...that knows a word this telling which the entry lacks, wins
 
 
 @dataclass(frozen=True)
@@ -67,7 +65,6 @@ class MatchResult:
     has_content: bool
     confirmed: bool = False  # the letter view agrees on the best entry
     substituted: bool = False  # another subject in place of the best entry's own words
-    out_of_scope_explains: bool = False  # an out-of-scope question nearly as close knows more
     letter_choice: str | None = None  # of the two best entries, the one the letter view prefers
     length: int = 0  # the message's content words
     subjects: tuple[int, ...] = ()  # out-of-scope groups whose words the message uses
@@ -266,7 +263,6 @@ class Matcher:
         substituted = bool(ranked) and (
             self._substituted(whole, ranked[0][0]) or self._swapped_subject(whole, ranked[0][0])
         )
-        explains = bool(ranked) and out_of_scope >= ranked[0][1] - OUT_OF_SCOPE_NEAR
         subjects, rest = self._subjects(message, surface)
         return MatchResult(
             candidates,
@@ -275,7 +271,6 @@ class Matcher:
             bool(whole),
             confirmed,
             substituted,
-            explains and self._out_of_scope_knows_more(whole, ranked[0][0]),
             entries[letter_choice].id if letter_choice is not None else None,
             len(whole),
             subjects,
@@ -319,13 +314,6 @@ class Matcher:
         """The message's words, at least this telling, that the best entry never uses."""
         vocabulary = self.entry_words[best]
         return (t for t in terms if t.stem not in vocabulary and self.weight(t) >= min_weight)
-
-    def _out_of_scope_knows_more(self, terms: list[Term], best: int) -> bool:
-        """'kan ik mijn lidmaatschap opzeggen': a question the article does not answer fits
-        about as well as the best entry, and it knows a telling word of the message
-        ('opzeggen') that the entry never uses."""
-        out_of_scope = self.entry_words[self.out_of_scope_owner]
-        return any(t.stem in out_of_scope for t in self._beside(terms, best, EXPLAINING_WEIGHT))
 
     def _substituted(self, terms: list[Term], best: int) -> bool:
         """'wat kost een brood': the message has none of the best entry's signature words,

@@ -206,10 +206,9 @@ def test_a_near_miss_is_referred_not_answered(desk: Helpdesk) -> None:
         assert "vanavond om 19:00" in reply.text
 
 
-def test_a_close_out_of_scope_question_that_knows_more_of_the_message_wins(desk: Helpdesk) -> None:
-    """'apotheek' is a word only the questions the article does not answer use: when one
-    of them fits about as well as the helpline's entry, the bot refers instead of giving
-    the foundation's opening hours for the pharmacy's."""
+def test_the_pharmacys_opening_hours_are_not_the_helplines(desk: Helpdesk) -> None:
+    """'apotheek' is a word only the questions the article does not answer use: the bot
+    refers instead of giving the foundation's opening hours for the pharmacy's."""
     asked = desk.respond("hoe laat gaat de apotheek open op zaterdag", NOON)
     assert asked.outcome is Outcome.REFERRAL
     assert answered_by(desk, "hoe laat zijn jullie open op woensdag") == "contact-stichting"
