@@ -1,10 +1,13 @@
 """Speed, memory and accuracy of the matcher beside a naive baseline, measured in one run.
 
     .venv/bin/python benchmarks/matcher.py [--phrasings 10000] [--repeats 5]
+        [--development-only] [--speed-only]
 
 The baseline is what a first attempt would do: rapidfuzz.process.extractOne with WRatio over
 all phrasings, answering when the score reaches BASELINE_CUTOFF and referring otherwise.
 Figures are printed as ratios to the baseline as well, because these machines are noisy.
+The messages timed are the development parts' (the held-out parts are only counted); the
+figures are printed per part, then for the development parts and the held-out parts apart.
 
 Each knowledge is measured in a fresh process of its own, so its first load really is the
 first (the Dutch word list is read then too) and its peak memory is its own, not the sum of
@@ -32,12 +35,15 @@ from rapidfuzz import fuzz, process, utils
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.core import Helpdesk  # noqa: E402
+from bot.core import RULES, Helpdesk  # noqa: E402
 from bot.loader import DEFAULT_KNOWLEDGE_DIR, load_knowledge  # noqa: E402
 from tests.generated_faq import generated_knowledge  # noqa: E402
 from tests.testset import PARTS, Figures, evaluate, is_held_out, load_cases  # noqa: E402
 
 BASELINE_CUTOFF = 80
+# The development part that none of core.decide's rules was tuned on: --rules measures each
+# rule's worth there, beside the parts it was tuned on.
+UNTUNED_PARTS = ("dev5",)
 NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
 
 
@@ -96,7 +102,8 @@ def measure_apart(folder: Path, repeats: int) -> dict[str, float]:
 
 
 def timed_messages() -> list[str]:
-    messages = [c.text for part in PARTS for c in load_cases(part)]
+    """The development parts' messages: the held-out ones are only counted, never used else."""
+    messages = [c.text for part in PARTS if not is_held_out(part) for c in load_cases(part)]
     return messages * max(1, 1000 // len(messages))
 
 
@@ -110,16 +117,54 @@ def baseline_responder(phrasings: list[str], owners: list[str]):
     return respond
 
 
+def _short(f: Figures) -> str:
+    return (
+        f"right {f.right_answer}/{f.answerable}, wrong {f.wrong_answer}, "
+        f"near misses handled {f.referred}/{f.unanswerable}, answered {f.near_miss_answered}"
+    )
+
+
+def rules() -> int:
+    """Each rule of core.decide left out in turn, on the development parts only: the parts
+    it was tuned on, and apart the part none of them was tuned on."""
+    knowledge = load_knowledge(DEFAULT_KNOWLEDGE_DIR).knowledge
+    development = [p for p in PARTS if not is_held_out(p)]
+    cases = {part: load_cases(part) for part in development}
+    for left_out in ((), *((rule,) for rule in RULES)):
+        helpdesk = Helpdesk(knowledge, without_rules=frozenset(left_out))
+
+        def respond(text: str, helpdesk: Helpdesk = helpdesk) -> tuple[str, str | None]:
+            reply = helpdesk.respond(text, NOW)
+            return reply.outcome.value, reply.faq_id
+
+        tuned, untuned = Figures(), Figures()
+        for part in development:
+            found = evaluate(cases[part], respond)
+            (untuned if part in UNTUNED_PARTS else tuned).add(found, with_misses=False)
+        name = f"without {left_out[0]}" if left_out else "all rules"
+        print(f"{name:<24} tuned on: {_short(tuned)}")
+        print(f"{'':<24} {'+'.join(UNTUNED_PARTS)}: {_short(untuned)}")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--phrasings", type=int, default=10_000)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument(
+        "--development-only", action="store_true", help="leave the held-out parts out"
+    )
+    parser.add_argument("--speed-only", action="store_true", help="no accuracy figures")
+    parser.add_argument(
+        "--rules", action="store_true", help="what each rule of the decision is worth"
+    )
     parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)  # the fresh process
     args = parser.parse_args()
     if args.measure is not None:
         print(json.dumps(measure(args.measure, timed_messages(), args.repeats)))
         return 0
-    cases = {part: load_cases(part) for part in PARTS}
+    if args.rules:
+        return rules()
     print(f"messages timed per knowledge: {len(timed_messages())}, in a process of its own")
 
     article = measure_apart(DEFAULT_KNOWLEDGE_DIR, args.repeats)
@@ -143,6 +188,8 @@ def main() -> int:
     print("load ms: the median of the reloads after it (what a knowledge change costs);")
     print("peak MB: the most resident memory of that process: loads, answers and baseline")
 
+    if args.speed_only:
+        return 0
     print()
     helpdesk = Helpdesk(load_knowledge(DEFAULT_KNOWLEDGE_DIR).knowledge)
     knowledge = helpdesk.knowledge
@@ -153,17 +200,19 @@ def main() -> int:
         ("matcher ", lambda t: (lambda r: (r.outcome.value, r.faq_id))(helpdesk.respond(t, NOW))),
         ("baseline", baseline),
     )
+    # Development and held-out parts are counted apart and never pooled: the held-out ones
+    # only ever show these counts.
+    parts = [p for p in PARTS if not (args.development_only and is_held_out(p))]
+    cases = {part: load_cases(part) for part in parts}
     for name, responder in responders:
         development, held_out = Figures(), Figures()
-        for part in PARTS:
+        for part in parts:
             found = evaluate(cases[part], responder)
             print(f"{part:<13} {name}: {found.summary()}")
             (held_out if is_held_out(part) else development).add(found, with_misses=False)
-        whole = Figures()
-        for label, figures in (("development", development), ("held-out", held_out)):
-            print(f"{label:<13} {name}: {figures.summary()}")
-            whole.add(figures, with_misses=False)
-        print(f"{'all parts':<13} {name}: {whole.summary()}")
+        print(f"{'development':<13} {name}: {development.summary()}")
+        if held_out.answerable:
+            print(f"{'held-out':<13} {name}: {held_out.summary()}")
     return 0
 
 

@@ -296,10 +296,9 @@ class Analyzer:
     def _knows_whole(self, word: str) -> bool:
         return word in self.vocabulary or word in self.synonyms
 
-    def _without_opener(self, text: str) -> list[str]:
+    def _without_opener(self, surface: list[str]) -> list[str]:
         """The surface words without an opening 'Beste' ('Beste stichting, ...'), which
         further on means something ('het beste magnesium')."""
-        surface = self.surface_words(text)
         for i, word in enumerate(surface):
             if word in self.openers:
                 return surface[:i] + surface[i + 1 :]
@@ -309,7 +308,11 @@ class Analyzer:
 
     def content_words(self, text: str) -> list[str]:
         """The words that carry meaning, as the knowledge spells them (synonyms applied)."""
-        joined = join_separable(self._without_opener(text), self._knows_whole, self.stopwords)
+        return self.content_words_of(self.surface_words(text))
+
+    def content_words_of(self, surface: list[str]) -> list[str]:
+        """content_words of a text whose surface_words are already known."""
+        joined = join_separable(self._without_opener(surface), self._knows_whole, self.stopwords)
         tokens = self._apply_synonyms(joined)
         return [
             t

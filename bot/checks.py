@@ -200,6 +200,7 @@ def _reached(reply: Reply) -> str:
     else:
         names = {
             Outcome.REFERRAL: "een doorverwijzing",
+            Outcome.PARTIAL: "een doorverwijzing met wat het artikel wel zegt",
             Outcome.URGENT: "het noodbericht",
             Outcome.SMALLTALK: "een praatje",
         }
@@ -208,12 +209,15 @@ def _reached(reply: Reply) -> str:
 
 
 def example_problems(helpdesk: Helpdesk, now: datetime) -> list[Problem]:
-    """Each example of an entry must be answered with that entry, and nothing else."""
+    """Each example of an entry must be answered with that entry, and nothing else. A
+    partial answer that shows the entry counts too ('ik neem 500 mg, is dat te veel': no
+    personal dose, and then the upper limit)."""
     out = ProblemList()
     for entry in helpdesk.knowledge.entries:
         for example in entry.examples:
             reply = helpdesk.respond(example, now)
-            if reply.outcome is Outcome.ANSWER and reply.faq_id == entry.id:
+            shown = reply.outcome in (Outcome.ANSWER, Outcome.PARTIAL)
+            if shown and reply.faq_id == entry.id:
                 continue
             out.warning(
                 entry.file,

@@ -84,6 +84,19 @@ class SmalltalkIntent:
 
 
 @dataclass(frozen=True)
+class OutOfScopeGroup:
+    """Questions on one subject the article does not cover ('alcohol'), and the words that
+    name it: a message that uses them gets told so plainly, beside what the article does say."""
+
+    subject: str  # as the bot names it: "Over {subject} staat niets in mijn informatie."
+    phrasings: tuple[str, ...]
+    words: tuple[str, ...] = ()  # words or short phrases that name the subject
+    near: tuple[str, ...] = ()  # only beside these entries (none: beside any)
+    instead: str = ""  # the article's word for it, read in its place for the rest ('medicijn')
+    message: str = "partial"  # the text in messages.yaml that says so
+
+
+@dataclass(frozen=True)
 class MatchSettings:
     """Thresholds of the matcher; volunteers tune them in knowledge/settings.yaml."""
 
@@ -98,6 +111,9 @@ class MatchSettings:
     out_of_scope_margin: float
     unknown_word_weight: float
     smalltalk_similarity: float
+    tie_margin: float = 0.005  # more than a dead heat of words, where two views agree
+    confirmed_out_of_scope_slack: float = 0.1  # how far the out-of-scope questions may lead
+    choice_window: float = 0.2  # a choice offers the entries this close to the best
 
 
 @dataclass(frozen=True)
@@ -120,6 +136,7 @@ class Knowledge:
     out_of_scope: tuple[str, ...] = ()  # questions the article does not answer: refer
     # Hard words the check warns about, each with plainer words to use: (word, instead).
     jargon: tuple[tuple[str, str], ...] = ()
+    out_of_scope_groups: tuple[OutOfScopeGroup, ...] = ()  # ...those of them with a subject
     by_id: Mapping[str, Entry] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

@@ -20,6 +20,7 @@ from bot.knowledge import (
     Helpline,
     Knowledge,
     MatchSettings,
+    OutOfScopeGroup,
     SmalltalkIntent,
     Topic,
     Urgency,
@@ -89,6 +90,9 @@ MESSAGE_KEYS = (
     "command_onderwerpen",
     "command_contact",
     "command_privacy",
+    "partial",
+    "partial_dose",
+    "partial_known",
 )
 LIST_MESSAGE_KEYS = ("day_names", "month_names")
 PLACEHOLDERS = frozenset(
@@ -148,6 +152,9 @@ MATCHING_FIELDS = {
     "out_of_scope_margin": Field(NUMBER),
     "unknown_word_weight": Field(NUMBER),
     "smalltalk_similarity": Field(NUMBER),
+    "tie_margin": Field(NUMBER, required=False),
+    "confirmed_out_of_scope_slack": Field(NUMBER, required=False),
+    "choice_window": Field(NUMBER, required=False),
 }
 
 
@@ -185,6 +192,9 @@ MATCHING_RANGES = {
     "out_of_scope_margin": Range(-1, 1),
     "unknown_word_weight": Range(0, 50),
     "smalltalk_similarity": Range(60, 100),  # rapidfuzz 0-100; lower takes questions for greetings
+    "tie_margin": Range(0, 0.5),
+    "confirmed_out_of_scope_slack": Range(0, 1),
+    "choice_window": Range(0, 1),
 }
 # (lower, higher, why): settings whose order matters for decide() in bot/core.py.
 MATCHING_ORDER = (
@@ -237,6 +247,17 @@ CALM_GROUP_FIELDS = {
 # The urgent replies, and what each must always say, whatever a volunteer writes: an emergency
 # reply without 112, or a reply to thoughts of suicide without 113, must never reach anyone.
 URGENT_REPLIES = {"urgent": ("112", "0800-0113"), "urgent_suicide": ("113", "0800-0113", "112")}
+OUT_OF_SCOPE_FIELDS = {"phrasings": Field(TEXTS), "groups": Field(LIST, required=False)}
+OUT_OF_SCOPE_GROUP_FIELDS = {
+    "subject": Field(TEXT),
+    "message": Field(TEXT, required=False),
+    "words": Field(TEXTS, required=False),
+    "near": Field(TEXTS, required=False),
+    "instead": Field(TEXT, required=False),
+    "phrasings": Field(TEXTS),
+}
+_GROUP_LISTS = ("phrasings", "words", "near")
+PARTIAL_MESSAGES = ("partial", "partial_dose")  # what a group in out_of_scope.yaml may say
 SMALLTALK_FIELDS = {"intents": Field(LIST)}
 INTENT_FIELDS = {"name": Field(TEXT), "phrasings": Field(TEXTS), "reply": Field(TEXT)}
 
@@ -342,13 +363,13 @@ class _Reader:
                 ok = False
         if not ok:
             return None, review
-        return MatchSettings(**{k: matching[k] for k in MATCHING_FIELDS}), review
+        return MatchSettings(**{k: matching[k] for k in MATCHING_FIELDS if k in matching}), review
 
     def in_range(self, block: YamlMap, ranges: dict[str, Range], file: str) -> bool:
         """Every number of the block within its range (the fields are already checked)."""
         ok = True
         for name, allowed in ranges.items():
-            if not allowed.holds(block[name]):
+            if name in block and not allowed.holds(block[name]):
                 self.problems.error(
                     file,
                     block.line_of(name),
@@ -664,25 +685,42 @@ class _Reader:
                 intents.append(SmalltalkIntent(item["name"], phrasings, item["reply"].strip()))
         return tuple(intents)
 
-    def out_of_scope(self) -> tuple[str, ...]:
-        """Optional: phrasings of questions the article does not answer."""
+    def out_of_scope(self) -> tuple[tuple[str, ...], tuple[OutOfScopeGroup, ...]]:
+        """Optional: phrasings of questions the article does not answer, loose and in
+        groups with a subject; every phrasing, grouped or not, in the first tuple."""
         if not os.path.lexists(self.folder / "out_of_scope.yaml"):
-            return ()
+            return (), ()
         data, file = self.read("out_of_scope.yaml")
-        if not check_fields(
-            data, {"phrasings": Field(TEXTS)}, file, self.problems, "out_of_scope.yaml"
-        ):
-            return ()
-        if len(data["phrasings"]) > MAX_OUT_OF_SCOPE:
+        if not check_fields(data, OUT_OF_SCOPE_FIELDS, file, self.problems, "out_of_scope.yaml"):
+            return (), ()
+        groups = []
+        for item in data.get("groups") or ():
+            what = "een groep in out_of_scope.yaml"
+            if check_fields(item, OUT_OF_SCOPE_GROUP_FIELDS, file, self.problems, what):
+                texts = {k: tuple(str(v).strip() for v in item.get(k) or ()) for k in _GROUP_LISTS}
+                message = str(item.get("message") or "partial")
+                if message not in PARTIAL_MESSAGES:
+                    self.problems.error(
+                        file,
+                        item.line_of("message"),
+                        f"Het bericht '{message}' bestaat niet voor een groep.",
+                        f"Kies uit: {', '.join(PARTIAL_MESSAGES)}.",
+                    )
+                    continue
+                subject = str(item["subject"]).strip()
+                instead = str(item.get("instead") or "").strip()
+                groups.append(OutOfScopeGroup(subject, **texts, message=message, instead=instead))
+        loose = tuple(str(p).strip() for p in data["phrasings"])
+        every = loose + tuple(p for g in groups for p in g.phrasings)
+        if len(every) > MAX_OUT_OF_SCOPE:
             self.problems.error(
                 file,
                 data.line_of("phrasings"),
-                f"Er staan {len(data['phrasings'])} vragen in; de bot neemt er hoogstens "
-                f"{MAX_OUT_OF_SCOPE}.",
+                f"Er staan {len(every)} vragen in; de bot neemt er hoogstens {MAX_OUT_OF_SCOPE}.",
                 "Haal vragen weg die er dubbel of niet in horen.",
             )
-            return ()
-        return tuple(str(p).strip() for p in data["phrasings"])
+            return (), ()
+        return every, tuple(groups)
 
     def jargon(self) -> tuple[tuple[str, str], ...]:
         """Optional: hard words the check warns about, each with plainer words to use."""
@@ -889,7 +927,7 @@ def load_knowledge(folder: Path | str = DEFAULT_KNOWLEDGE_DIR) -> LoadResult:
     urgency = reader.urgency()
     smalltalk = reader.smalltalk()
     entries, topics = reader.faq()
-    out_of_scope = reader.out_of_scope()
+    out_of_scope, out_of_scope_groups = reader.out_of_scope()
     jargon = reader.jargon()
     problems = tuple(reader.problems.items)
     parts = (settings, helpline, messages, word_map, urgency, smalltalk)
@@ -915,6 +953,7 @@ def load_knowledge(folder: Path | str = DEFAULT_KNOWLEDGE_DIR) -> LoadResult:
         settings=settings,
         out_of_scope=out_of_scope,
         jargon=jargon,
+        out_of_scope_groups=out_of_scope_groups,
     )
     return LoadResult(knowledge, problems, review)
 

@@ -10,9 +10,9 @@ article does not answer (knowledge/out_of_scope.yaml) compete as one more owner.
 in a longer message is also scored on its own (with the sentence it points back to), so a
 story around it does not drown it. A second view on letter patterns (charprofile.py) says
 whether it agrees on the best entry, or which of two close ones it prefers; the match notes
-words that suggest another subject altogether, and whether a question the article does not
-answer knows more of the message. core.decide turns all this into an answer, a choice or a
-referral.
+words that suggest another subject altogether, and the subjects the article does not cover
+that the question names (out_of_scope.yaml's groups). core.decide turns all this into an
+answer, a choice or a referral.
 """
 
 from __future__ import annotations
@@ -49,8 +49,6 @@ MIN_EVIDENCE = 2.0  # weight of shared words before the letter view may confirm
 COMMON_POSTINGS = 300  # a word in more phrasings than this does not pick candidates
 SIGNATURE_SHARE = 0.5  # a word in half an entry's phrasings is part of its signature
 SUBSTITUTE_WEIGHT = 1.5  # a word at least this telling can stand in for another subject
-OUT_OF_SCOPE_NEAR = 0.05  # an out-of-scope question this close to the best entry...
-EXPLAINING_WEIGHT = 2.0  # ...that knows a word this telling which the entry lacks, wins
 
 
 @dataclass(frozen=True)
@@ -67,9 +65,10 @@ class MatchResult:
     has_content: bool
     confirmed: bool = False  # the letter view agrees on the best entry
     substituted: bool = False  # another subject in place of the best entry's own words
-    out_of_scope_explains: bool = False  # an out-of-scope question nearly as close knows more
     letter_choice: str | None = None  # of the two best entries, the one the letter view prefers
     length: int = 0  # the message's content words
+    subjects: tuple[int, ...] = ()  # out-of-scope groups whose words the message uses
+    rest: str = ""  # ...and the message without those words, when there are any
 
 
 class _Doc(NamedTuple):
@@ -108,6 +107,7 @@ class Matcher:
             frozenset().union(*(d for d, is_answer in docs if not is_answer)) for docs in owners
         ]
         self.signatures = [self._signature(docs) for docs in owners[:-1]]
+        self.entry_index = {e.id: i for i, e in enumerate(knowledge.entries)}
         frequency: dict[str, int] = defaultdict(int)
         for docs in owners:
             for stem in frozenset().union(*(d for d, _ in docs)):
@@ -157,6 +157,15 @@ class Matcher:
         )
         # document → share, for the common words only: the only words that are added
         self.common_shares = {s: dict(self.index[s]) for s in self.common}
+        # The words that name a subject the article does not cover, each as a run of words
+        # as the knowledge spells them, found by its first word. Not stems: 'gelden' is no 'gel'.
+        starts: dict[str, list[tuple[int, tuple[str, ...]]]] = defaultdict(list)
+        for group, g in enumerate(knowledge.out_of_scope_groups):
+            for text in g.words:
+                run = tuple(self.analyzer.surface_words(text))
+                if run:
+                    starts[run[0]].append((group, run))
+        self.subject_starts = dict(starts)
         del owners  # the letter profiles need memory of their own while they are built
         self.letters = CharProfiles(letter_documents)
 
@@ -229,7 +238,8 @@ class Matcher:
                 scores[owner] = score
 
     def match(self, message: str) -> MatchResult:
-        words = self.analyzer.content_words(message)
+        surface = self.analyzer.surface_words(message)
+        words = self.analyzer.content_words_of(surface)
         whole = self.analyzer.terms_of(words)
         scores: dict[int, float] = {}
         self._score(whole, scores)
@@ -253,7 +263,7 @@ class Matcher:
         substituted = bool(ranked) and (
             self._substituted(whole, ranked[0][0]) or self._swapped_subject(whole, ranked[0][0])
         )
-        explains = bool(ranked) and out_of_scope >= ranked[0][1] - OUT_OF_SCOPE_NEAR
+        subjects, rest = self._subjects(message, surface)
         return MatchResult(
             candidates,
             round(out_of_scope, 4),
@@ -261,22 +271,49 @@ class Matcher:
             bool(whole),
             confirmed,
             substituted,
-            explains and self._out_of_scope_knows_more(whole, ranked[0][0]),
             entries[letter_choice].id if letter_choice is not None else None,
             len(whole),
+            subjects,
+            rest,
         )
+
+    def _subjects(self, message: str, surface: list[str]) -> tuple[tuple[int, ...], str]:
+        """The out-of-scope groups whose words the message uses ('alcohol', 'borstvoeding'),
+        and the message without them: what is left may still be a question of the FAQ."""
+        if self.subject_starts.keys().isdisjoint(surface):
+            return (), ""  # most messages: no subject's first word at all
+        pieces = split_sentences(message)
+        if len(pieces) > 1:
+            # The question names the subject, not the story around it ('mijn huisarts
+            # prikte voor mijn ijzer. kan magnesium ook gemeten worden?').
+            asking = [text for text, asks in pieces if asks] or [pieces[-1][0]]
+            surface = self.analyzer.surface_words(" ".join(asking))
+        found: set[int] = set()
+        rest = list(surface)
+        for start, word in enumerate(surface):
+            for group, run in self.subject_starts.get(word, ()):
+                if tuple(surface[start : start + len(run)]) == run:
+                    found.add(group)
+                    # 'plaspil' is read as the article's 'medicijn', 'alcohol' as nothing.
+                    rest[start] = self.knowledge.out_of_scope_groups[group].instead
+                    for i in range(start + 1, start + len(run)):
+                        rest[i] = ""
+        if not found:
+            return (), ""
+        return tuple(sorted(found)), " ".join(w for w in rest if w)
+
+    def asks_about(self, message: str, entry_id: str) -> bool:
+        """Whether the message asks what the entry answers, beside anything else it asks:
+        no other subject stands in the place of the entry's own words ('wat is de
+        bovengrens voor ijzer' does not ask for the upper limit of magnesium)."""
+        index = self.entry_index[entry_id]
+        terms = self.analyzer.terms(message)
+        return not (self._substituted(terms, index) or self._swapped_subject(terms, index))
 
     def _beside(self, terms: list[Term], best: int, min_weight: float) -> Iterator[Term]:
         """The message's words, at least this telling, that the best entry never uses."""
         vocabulary = self.entry_words[best]
         return (t for t in terms if t.stem not in vocabulary and self.weight(t) >= min_weight)
-
-    def _out_of_scope_knows_more(self, terms: list[Term], best: int) -> bool:
-        """'kan ik mijn lidmaatschap opzeggen': a question the article does not answer fits
-        about as well as the best entry, and it knows a telling word of the message
-        ('opzeggen') that the entry never uses."""
-        out_of_scope = self.entry_words[self.out_of_scope_owner]
-        return any(t.stem in out_of_scope for t in self._beside(terms, best, EXPLAINING_WEIGHT))
 
     def _substituted(self, terms: list[Term], best: int) -> bool:
         """'wat kost een brood': the message has none of the best entry's signature words,

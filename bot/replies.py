@@ -7,13 +7,14 @@ from datetime import datetime
 from enum import StrEnum
 
 from bot.hours import OpeningState, opening_state
-from bot.knowledge import Entry, Knowledge, SmalltalkIntent
+from bot.knowledge import Entry, Knowledge, OutOfScopeGroup, SmalltalkIntent
 
 
 class Outcome(StrEnum):
     ANSWER = "answer"
     CLARIFY = "clarify"
     REFERRAL = "referral"
+    PARTIAL = "partial"  # the subject is not in the article: say so, refer, show what is
     URGENT = "urgent"
     SMALLTALK = "smalltalk"
 
@@ -139,6 +140,25 @@ class Composer:
     def referral(self, now: datetime, score: float = 0.0, understood: bool = True) -> Reply:
         intro = self.message("referral" if understood else "not_understood")
         return Reply(Outcome.REFERRAL, f"{intro}\n\n{self.contact_text(now)}", score=score)
+
+    def partial(
+        self, group: OutOfScopeGroup, near: Entry | None, now: datetime, score: float = 0.0
+    ) -> Reply:
+        """'Over alcohol staat niets in mijn informatie', where to ask instead, and then
+        what the article does say beside it (the nearest entry, with its source), if any."""
+        intro = self.message(group.message, onderwerp=group.subject)
+        parts = [f"{intro}\n\n{self.contact_text(now)}"]
+        if near is not None:
+            parts.append(
+                f"{self.message('partial_known')}\n{near.question}\n\n{self.fill(near.answer)}"
+            )
+            parts.append(self.message("source_line", bron=near.source))
+        return Reply(
+            Outcome.PARTIAL,
+            "\n\n".join(parts),
+            faq_id=near.id if near is not None else None,
+            score=score,
+        )
 
     def urgent(self, reply: str = "urgent") -> Reply:
         """The emergency reply; should its text ever fail to fill in, the built-in one."""

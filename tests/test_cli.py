@@ -170,6 +170,19 @@ def test_referral_at_noon_says_the_line_opens_tonight(helpdesk):
     assert helpdesk.composer.message("open_now", sluit="20:00") not in data["reply"]
 
 
+def test_a_question_beside_the_article_is_partial_never_an_answer(helpdesk):
+    """'partial' in the JSON contract: the entry shown as faq_id, and the helpline in reply."""
+    result = bot(
+        "ask", "--json", "--now", NOON, "kan alcohol drinken een magnesiumtekort veroorzaken?"
+    )
+    data = json.loads(result.stdout)
+    assert data["outcome"] == "partial"
+    assert data["faq_id"] == "oorzaken-tekort"
+    helpline = helpdesk.knowledge.helpline
+    assert helpline.email in data["reply"] and helpline.phone in data["reply"]
+    assert "vanavond om 19:00" in data["reply"]
+
+
 def test_now_without_time_zone_is_the_helplines_time():
     result = bot("ask", "--json", "--now", "2025-11-25T19:30", OFF_TOPIC)
     assert "vanavond" not in json.loads(result.stdout)["reply"]

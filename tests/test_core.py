@@ -17,6 +17,7 @@ from bot.replies import Outcome
 from bot.text import normalise, split_sentences
 
 NOON = datetime(2026, 11, 25, 11, tzinfo=UTC)  # a Wednesday, 12:00 in Amsterdam
+REFERRED = (Outcome.REFERRAL, Outcome.PARTIAL)  # both give the helpline's e-mail and phone
 
 
 @pytest.fixture(scope="module")
@@ -110,7 +111,7 @@ def test_how_many_weeks_is_part_of_the_story_an_age_is_not(desk: Helpdesk) -> No
         "hoeveel magnesium mag een kind van 6 jaar",
         "mag mijn baby van 6 maanden magnesium",
     ):
-        assert desk.respond(message, NOON).outcome is Outcome.REFERRAL, message
+        assert desk.respond(message, NOON).outcome in REFERRED, message
 
 
 def test_kalktabletten_are_calcium(desk: Helpdesk) -> None:
@@ -140,7 +141,7 @@ def test_a_separable_verb_is_one_word_again(desk: Helpdesk) -> None:
         "magnesium",
         "neem",
         "vaker",
-        "wc",
+        "laxerend",  # 'op de wc' is a synonym, not a part of 'opnemen'
     ]
     assert answered_by(desk, "hoe meld ik me aan als lid") == "lid-worden"
 
@@ -200,15 +201,14 @@ def test_a_near_miss_is_referred_not_answered(desk: Helpdesk) -> None:
         "mag ik ropinirol en magnesium samen",
     ):
         reply = desk.respond(message, NOON)
-        assert reply.outcome is Outcome.REFERRAL, message
+        assert reply.outcome in REFERRED, message
         assert "0900-7574636" in reply.text
         assert "vanavond om 19:00" in reply.text
 
 
-def test_a_close_out_of_scope_question_that_knows_more_of_the_message_wins(desk: Helpdesk) -> None:
-    """'apotheek' is a word only the questions the article does not answer use: when one
-    of them fits about as well as the helpline's entry, the bot refers instead of giving
-    the foundation's opening hours for the pharmacy's."""
+def test_the_pharmacys_opening_hours_are_not_the_helplines(desk: Helpdesk) -> None:
+    """'apotheek' is a word only the questions the article does not answer use: the bot
+    refers instead of giving the foundation's opening hours for the pharmacy's."""
     asked = desk.respond("hoe laat gaat de apotheek open op zaterdag", NOON)
     assert asked.outcome is Outcome.REFERRAL
     assert answered_by(desk, "hoe laat zijn jullie open op woensdag") == "contact-stichting"
@@ -217,7 +217,7 @@ def test_a_close_out_of_scope_question_that_knows_more_of_the_message_wins(desk:
 def test_cancelling_a_membership_is_not_joining(desk: Helpdesk) -> None:
     """The article says how to become a member, not how to stop; 'zeg ... op' is opzeggen."""
     for message in ("hoe zeg ik mijn lidmaatschap op", "kan ik mijn lidmaatschap opzeggen"):
-        assert desk.respond(message, NOON).outcome is Outcome.REFERRAL, message
+        assert desk.respond(message, NOON).outcome in REFERRED, message
     assert answered_by(desk, "hoe meld ik me aan als lid") == "lid-worden"
 
 
@@ -246,7 +246,7 @@ def test_a_long_story_around_a_known_question_is_answered(desk: Helpdesk) -> Non
         "ik ben 70 en slik al jaren bloeddrukpillen en nu heb ik ook rusteloze benen "
         "gekregen, mag ik daarnaast ook melatonine nemen om te slapen?"
     )
-    assert desk.respond(elsewhere, NOON).outcome is Outcome.REFERRAL
+    assert desk.respond(elsewhere, NOON).outcome in REFERRED
 
 
 def test_an_empty_or_meaningless_message_asks_to_rephrase(desk: Helpdesk) -> None:
@@ -418,19 +418,14 @@ def test_the_learned_view_explains_its_alarm_in_words(desk: Helpdesk) -> None:
     assert any("altijd" in w or "slap" in w for w in words), words
 
 
-def test_the_learned_view_lets_through_at_most_its_share_of_heavy_ordinary_examples() -> None:
-    """Thresholds are fit so that, each scored as if left out, at most false_alarms of the
-    ordinary examples with heavy words would raise an alarm; scored as trained, fewer do."""
-    from bot.core import ordinary_messages
-    from bot.crisis_model import train
-
-    knowledge = load_helpdesk().knowledge
-    examples = dict(knowledge.urgency.examples)
-    model = train(examples, list(ordinary_messages(knowledge)), knowledge.urgency.model)
+def test_the_learned_view_lets_through_at_most_its_share_of_heavy_ordinary_examples(
+    desk: Helpdesk,
+) -> None:
+    """Thresholds are fit so that, each scored as if left out of training, at most
+    false_alarms of the ordinary examples with heavy words would raise an alarm of each kind."""
+    model = desk.urgency.model
     assert model is not None
-    hard = examples["ordinary"]
-    alarms = sum(model.find(text) is not None for text in hard)
-    assert alarms / len(hard) <= knowledge.urgency.model.false_alarms
+    assert 0 < model.left_out_alarms <= 2 * desk.knowledge.urgency.model.false_alarms
 
 
 def test_a_volunteer_teaches_the_learned_view_a_new_way_of_saying_it(tmp_path: Path) -> None:
@@ -456,3 +451,99 @@ def test_a_volunteer_teaches_the_learned_view_a_new_way_of_saying_it(tmp_path: P
     path.write_text(text, encoding="utf-8")
     reply = load_helpdesk(folder).respond(message, NOON)
     assert reply.outcome is Outcome.URGENT and "0800-0113" in reply.text
+
+
+def test_a_subject_the_article_does_not_cover_is_named_beside_what_it_does_say(
+    desk: Helpdesk,
+) -> None:
+    """'kan alcohol een tekort veroorzaken' is no question about the causes of a deficiency:
+    the bot says it knows nothing about alcohol, refers, and then shows the causes it knows."""
+    reply = desk.respond("kan alcohol drinken een magnesiumtekort veroorzaken?", NOON)
+    assert reply.outcome is Outcome.PARTIAL
+    assert reply.text.startswith("Over alcohol staat niets in mijn informatie")
+    assert "ervaringsdeskundige@stichting-restless-legs.nl" in reply.text
+    assert "0900-7574636" in reply.text
+    assert reply.faq_id == "oorzaken-tekort"
+    assert desk.knowledge.by_id["oorzaken-tekort"].source in reply.text
+    breastfeeding = desk.respond("mag ik magnesium slikken als ik borstvoeding geef", NOON)
+    assert breastfeeding.outcome is Outcome.PARTIAL
+    assert breastfeeding.text.startswith("Over borstvoeding staat niets")
+
+
+def test_a_personal_dose_is_never_given_as_bare_numbers(desk: Helpdesk) -> None:
+    """Weight, age or one's own tablets: the article has no personal dose, so the bot says
+    so and sends the person to their doctor first, whatever figures it shows after."""
+    for message in (
+        "ik ben 70 en weeg 80 kilo, hoeveel tabletten van 250 mg moet ik nemen",
+        "ik neem 500 mg, is dat te veel",
+        "ik heb rls, hoeveel magnesium moet ik slikken",
+    ):
+        reply = desk.respond(message, NOON)
+        assert reply.outcome is Outcome.PARTIAL, message
+        assert reply.text.startswith("Het artikel geeft geen persoonlijke dosis"), message
+        assert "arts" in reply.text.split("\n")[0], message
+    assert answered_by(desk, "hoeveel mg magnesium heeft een vrouw per dag nodig") == (
+        "dagelijkse-hoeveelheid"
+    )
+
+
+def test_beside_another_subject_the_entry_is_not_shown(desk: Helpdesk) -> None:
+    """'de bovengrens voor ijzer' does not ask for the upper limit of magnesium: no entry
+    is shown, though the rest of the message would reach it."""
+    reply = desk.respond("wat is de bovengrens voor ijzer per dag", NOON)
+    assert reply.outcome is Outcome.PARTIAL
+    assert reply.faq_id is None and "400 mg" not in reply.text
+
+
+def test_a_subject_in_the_story_is_not_the_question(desk: Helpdesk) -> None:
+    """Only the asking sentence names the subject: iron in the story around a question
+    about measuring magnesium does not turn it into a question about iron."""
+    story = (
+        "Mijn huisarts deed laatst bloedonderzoek voor mijn ijzer. "
+        "Kan ik mijn magnesium ook laten meten?"
+    )
+    assert answered_by(desk, story) == "magnesium-meten"
+
+
+@pytest.mark.parametrize(
+    ("message", "entry"),
+    [
+        ("is spinazie goed voor je magnesium", "voeding-met-magnesium"),
+        ("zit er magnesium in volkorenbrood en havermout", "voeding-met-magnesium"),
+        ("eet ik genoeg magnesium als ik veel boerenkool en walnoten eet", "voeding-met-magnesium"),
+        (
+            "ik heb slapende voeten en prikkende tenen, kan dat door te weinig magnesium komen",
+            "tekenen-tekort",
+        ),
+        (
+            "mijn nek en schouders zitten vast, kan dat door te weinig magnesium komen",
+            "tekenen-tekort",
+        ),
+        ("ik kan me niet focussen, helpt magnesium daarbij", "waar-is-magnesium-goed-voor"),
+        ("ik vergeet alles de laatste tijd, kan magnesium helpen", "waar-is-magnesium-goed-voor"),
+        (
+            "ik heb het altijd koud, heeft magnesium daar iets mee te maken",
+            "waar-is-magnesium-goed-voor",
+        ),
+        ("ik drink 6 koppen koffie per dag, kan dat mijn magnesium verlagen", "oorzaken-tekort"),
+        ("na een week overgeven en buikloop, kan ik magnesium tekort hebben", "oorzaken-tekort"),
+    ],
+)
+def test_everyday_words_reach_the_articles_concepts(
+    desk: Helpdesk, message: str, entry: str
+) -> None:
+    """Foods by name, what people feel and everyday words for what magnesium does are the
+    article's own concepts (synonyms.yaml): spinach is a green vegetable, a stiff neck is
+    tense muscles, always being cold is the body's temperature."""
+    assert answered_by(desk, message) == entry
+
+
+def test_a_named_medicine_is_read_as_a_medicine_for_the_rest_of_the_question(
+    desk: Helpdesk,
+) -> None:
+    """The article says nothing about 'plaspillen', but it does say medicines are the most
+    common cause of a deficiency: the group's 'instead' word lets the rest reach that."""
+    reply = desk.respond("kan mijn plaspil ervoor zorgen dat ik te weinig magnesium heb", NOON)
+    assert reply.outcome is Outcome.PARTIAL
+    assert reply.text.startswith("Over dat medicijn staat niets in mijn informatie")
+    assert reply.faq_id == "medicijnen-en-magnesium"

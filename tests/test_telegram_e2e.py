@@ -471,10 +471,12 @@ async def test_unanswered_questions_are_stored_as_text_only(running_bot):
     user_id, first, last, username = 987_654_321, "Geheimnaam", "Achternaam", "geheim_account"
     server.add_user(user_id, first_name=first, last_name=last, username=username)
     clarify = clarifying_message(application)
-    messages = [OFF_TOPIC, CLEAR, URGENT, "hallo", *([clarify] if clarify else [])]
+    beside = "kan alcohol drinken een magnesiumtekort veroorzaken?"  # a partial answer
+    assert d.respond(beside, now(application)).outcome.value == "partial"
+    messages = [OFF_TOPIC, CLEAR, URGENT, "hallo", beside, *([clarify] if clarify else [])]
     for text in messages:
         await say(server, text, user_id)
-    stored_outcomes = {"referral", "clarify"}
+    stored_outcomes = {"referral", "partial", "clarify"}
     expected = sorted(
         (d.respond(t, now(application)).outcome.value, t)
         for t in messages

@@ -19,7 +19,17 @@ DATA = Path(__file__).parent / "data"
 CRISIS_DEVELOPMENT = ("crisis_dev", "crisis_dev2")
 CRISIS_HELD_OUT = ("crisis_heldout",)
 CRISIS_NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
-PARTS = ("dev", "dev2", "dev3", "dev4", "heldout", "heldout2", "heldout3")
+PARTS = (
+    "dev",
+    "dev2",
+    "dev3",
+    "dev4",
+    "dev5",
+    "heldout",
+    "heldout2",
+    "heldout3",
+    "heldout4",
+)
 
 
 def is_held_out(part: str) -> bool:
@@ -53,8 +63,10 @@ class Figures:
     answerable: int = 0
     right_answer: int = 0
     wrong_answer: int = 0
+    partial: int = 0  # answerable, yet told the article does not cover it
     unanswerable: int = 0
-    referred: int = 0
+    referred: int = 0  # referred, or told plainly that the article does not cover it
+    near_miss_answered: int = 0  # answered as if it were a question of the FAQ
     urgent: int = 0
     urgent_found: int = 0
     ordinary: int = 0
@@ -78,9 +90,12 @@ class Figures:
         return (
             f"right answer {self.rate(self.right_answer, self.answerable):.1%} "
             f"({self.right_answer}/{self.answerable}), "
-            f"wrong answer {self.rate(self.wrong_answer, self.answerable):.1%}, "
-            f"unanswerable referred {self.rate(self.referred, self.unanswerable):.1%} "
+            f"wrong answer {self.rate(self.wrong_answer, self.answerable):.1%} "
+            f"({self.wrong_answer}), partial {self.partial}, "
+            f"near misses referred or partial {self.rate(self.referred, self.unanswerable):.1%} "
             f"({self.referred}/{self.unanswerable}), "
+            f"answered {self.rate(self.near_miss_answered, self.unanswerable):.1%} "
+            f"({self.near_miss_answered}), "
             f"urgent found {self.urgent_found}/{self.urgent}, "
             f"false urgent {self.false_urgent}/{self.ordinary}, "
             f"smalltalk {self.smalltalk_found}/{self.smalltalk}"
@@ -92,11 +107,13 @@ Responder = Callable[[str], tuple[str, str | None]]
 
 
 # kind → the outcome it must get, the count of its messages and the count that got it
+# A near miss is handled well by a referral, or by a partial answer that says the article
+# does not cover it (and then perhaps what it does say beside it).
 _MUST_GET = {
-    "unanswerable": ("referral", "unanswerable", "referred"),
-    "not_urgent": ("referral", "unanswerable", "referred"),  # those that expect no entry
-    "urgent": ("urgent", "urgent", "urgent_found"),
-    "smalltalk": ("smalltalk", "smalltalk", "smalltalk_found"),
+    "unanswerable": (("referral", "partial"), "unanswerable", "referred"),
+    "not_urgent": (("referral", "partial"), "unanswerable", "referred"),  # expecting no entry
+    "urgent": (("urgent",), "urgent", "urgent_found"),
+    "smalltalk": (("smalltalk",), "smalltalk", "smalltalk_found"),
 }
 
 
@@ -119,14 +136,18 @@ def evaluate(cases: list[Case], respond: Responder) -> Figures:
             else:
                 if outcome == "answer":
                     f.wrong_answer += 1
+                elif outcome == "partial":  # a miss, not a wrong answer: it says what it lacks
+                    f.partial += 1
                 f.misses.append(f"{outcome} {faq_id} != {case.expect}: {case.text!r}")
         elif case.kind in _MUST_GET:
             wanted, total, got = _MUST_GET[case.kind]
             setattr(f, total, getattr(f, total) + 1)
-            if outcome == wanted:
+            if outcome in wanted:
                 setattr(f, got, getattr(f, got) + 1)
             else:
-                f.misses.append(f"{outcome} {faq_id} != {wanted}: {case.text!r}")
+                if total == "unanswerable" and outcome == "answer":
+                    f.near_miss_answered += 1
+                f.misses.append(f"{outcome} {faq_id} != {'/'.join(wanted)}: {case.text!r}")
     return f
 
 

@@ -37,7 +37,7 @@ from bot.telegram.votes import VoteMemory
 
 log = logging.getLogger(__name__)
 Context = ContextTypes.DEFAULT_TYPE
-STORED_OUTCOMES = (Outcome.REFERRAL, Outcome.CLARIFY)
+STORED_OUTCOMES = (Outcome.REFERRAL, Outcome.PARTIAL, Outcome.CLARIFY)
 # Pauses before sending a reply again when Telegram could not be reached: half a minute.
 SEND_RETRY_DELAYS = (1.0, 2.0, 4.0, 8.0, 15.0)
 
