@@ -18,6 +18,7 @@ TOKEN_PATTERN = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{30,}$")
 SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 DEFAULT_DATABASE = Path(__file__).resolve().parent.parent / "data" / "helpline.sqlite3"
 SECRET_FIELDS = ("token", "webhook_secret")
+LOCAL_URL = re.compile(r"^http://(127\.0\.0\.1|localhost)(:\d+)?(/|$)")
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,17 @@ class Config:
     heartbeat_file: Path | None = None
     log_level: str = "INFO"
     log_messages: bool = False
+    # The volunteers' web workspace (bot/workspace/): who may edit, and where it listens.
+    editor_chat_ids: frozenset[int] = frozenset()
+    workspace_url: str | None = None
+    workspace_listen: str = "127.0.0.1"
+    workspace_port: int = 8080
+    workspace_beside_bot: bool = True
+
+    @property
+    def editors(self) -> frozenset[int]:
+        """Everyone who may use the workspace: the editors and the admins."""
+        return self.editor_chat_ids | self.admin_chat_ids
 
     def masked(self) -> dict[str, str]:
         """The effective configuration for display, secrets masked."""
@@ -97,13 +109,25 @@ def load_config(
             "TELEGRAM_BOT_TOKEN heeft niet de vorm van een token van BotFather "
             "(cijfers, dubbele punt, lange code)."
         )
-    admins: set[int] = set()
-    for part in (text("ADMIN_CHAT_IDS") or "").replace(";", ",").split(","):
-        if part.strip():
-            try:
-                admins.add(int(part.strip()))
-            except ValueError:
-                problems.append(f"ADMIN_CHAT_IDS bevat {part.strip()!r}: dat is geen chatnummer.")
+
+    def chat_ids(name: str) -> frozenset[int]:
+        ids: set[int] = set()
+        for part in (text(name) or "").replace(";", ",").split(","):
+            if part.strip():
+                try:
+                    ids.add(int(part.strip()))
+                except ValueError:
+                    problems.append(f"{name} bevat {part.strip()!r}: dat is geen chatnummer.")
+        return frozenset(ids)
+
+    admins = chat_ids("ADMIN_CHAT_IDS")
+    editors = chat_ids("EDITOR_CHAT_IDS")
+    workspace_url = (text("WORKSPACE_URL") or "").rstrip("/") or None
+    if workspace_url is not None and not _safe_workspace_url(workspace_url):
+        problems.append(
+            "WORKSPACE_URL moet met https:// beginnen (alleen op deze computer zelf mag "
+            "http://127.0.0.1 of http://localhost)."
+        )
     secret = text("WEBHOOK_SECRET")
     if secret is not None and not SECRET_PATTERN.match(secret):
         problems.append("WEBHOOK_SECRET mag alleen letters, cijfers, _ en - bevatten (max. 256).")
@@ -136,5 +160,16 @@ def load_config(
         heartbeat_file=Path(heartbeat) if heartbeat else None,
         log_level=level,
         log_messages=(text("LOG_MESSAGES") or "").lower() in ("1", "true", "ja", "yes"),
+        editor_chat_ids=editors,
+        workspace_url=workspace_url,
+        workspace_listen=text("WORKSPACE_LISTEN") or "127.0.0.1",
+        workspace_port=int(number("WORKSPACE_PORT", 8080, low=1)),
+        workspace_beside_bot=(text("WORKSPACE_BESIDE_BOT") or "ja").lower()
+        not in ("0", "false", "nee", "no"),
     )
     return config, problems
+
+
+def _safe_workspace_url(url: str) -> bool:
+    """Login links travel in this address: HTTPS, or plain HTTP on this machine only."""
+    return url.startswith("https://") or LOCAL_URL.match(url) is not None

@@ -82,6 +82,10 @@ MESSAGE_KEYS = (
     "command_onderwerpen",
     "command_contact",
     "command_privacy",
+    "workspace_link",
+    "workspace_not_editor",
+    "workspace_private_only",
+    "workspace_off",
 )
 LIST_MESSAGE_KEYS = ("day_names", "month_names")
 PLACEHOLDERS = frozenset(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from rapidfuzz import fuzz
@@ -23,6 +23,7 @@ class QuestionGroup:
     count: int
     variants: list[str]
     last_asked: str
+    texts: set[str] = field(default_factory=set)  # every text in the group, to act on all
 
 
 def group_questions(rows: list[tuple[str, str, str]]) -> list[QuestionGroup]:
@@ -33,12 +34,13 @@ def group_questions(rows: list[tuple[str, str, str]]) -> list[QuestionGroup]:
         for group_key, group in groups:
             if fuzz.token_set_ratio(key, group_key) >= SIMILAR:
                 group.count += 1
+                group.texts.add(text)
                 group.last_asked = max(group.last_asked, asked_at)
                 if len(group.variants) < 3 and text not in group.variants:
                     group.variants.append(text)
                 break
         else:
-            groups.append((key, QuestionGroup(text, 1, [text], asked_at)))
+            groups.append((key, QuestionGroup(text, 1, [text], asked_at, {text})))
     return sorted((g for _, g in groups), key=lambda g: (-g.count, g.example))
 
 

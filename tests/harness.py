@@ -91,6 +91,7 @@ async def bot_running(
     log_messages: bool = False,
     store: QuestionStore | None = None,
     server: BotApiTestServer | None = None,
+    config_options: Mapping[str, Any] | None = None,
     **server_options: Any,
 ) -> AsyncIterator[RunningBot]:
     """Start server and bot; stop both, in the order ``Application.run_polling`` uses.
@@ -98,6 +99,7 @@ async def bot_running(
     Without ``knowledge_dir`` the bot gets a copy of knowledge/ in ``tmp_path``; the
     database is ``tmp_path / "q.sqlite3"`` unless a ``store`` is given. A ``server`` given
     is used and left running; otherwise one is started with ``server_options``.
+    ``config_options`` sets further fields of the Config (the workspace's, say).
     """
     if knowledge_dir is None:
         knowledge_dir = copy_knowledge(tmp_path / "knowledge")
@@ -113,6 +115,7 @@ async def bot_running(
             knowledge_dir=knowledge_dir,
             reload_seconds=reload_seconds,
             log_messages=log_messages,
+            **(config_options or {}),
         )
         holder = HelpdeskHolder(helpdesk_for(knowledge_dir), knowledge_dir)
         store = store or QuestionStore(config.database)

@@ -27,7 +27,7 @@ from bot.core import Helpdesk, load_helpdesk
 from bot.holder import HelpdeskHolder
 from bot.logs import setup_logging
 from bot.store import QuestionStore
-from bot.telegram import admin, handlers
+from bot.telegram import admin, handlers, workspace
 
 log = logging.getLogger(__name__)
 COMMANDS = ("start", "help", "onderwerpen", "contact", "privacy")
@@ -72,6 +72,7 @@ def add_handlers(application: Application) -> None:
     application.add_handler(CommandHandler("privacy", handlers.privacy_command))
     application.add_handler(CommandHandler("reload", admin.reload_command))
     application.add_handler(CommandHandler("stats", admin.stats_command))
+    application.add_handler(CommandHandler("werkplek", workspace.workspace_command))
     application.add_handler(
         MessageHandler(
             filters.TEXT & ~filters.COMMAND & ~filters.UpdateType.EDITED, handlers.on_text
@@ -102,9 +103,11 @@ async def _post_init(application: Application) -> None:
         asyncio.create_task(_housekeeping(application)),
     ]
     application.bot_data["background"] = tasks
+    await workspace.start_beside(application)
 
 
 async def _post_stop(application: Application) -> None:
+    await workspace.stop_beside(application)
     for task in application.bot_data.pop("background", ()):
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):

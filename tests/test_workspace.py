@@ -1,0 +1,379 @@
+"""The volunteers' workspace over HTTP: access, CSRF, drafts, publishing, conflicts and the
+questions without an answer. Real files, a real SQLite store, the real core; the browser
+tests (test_workspace_browser.py) drive the same pages as a person does."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main as cli_main
+from bot.config import load_config
+from bot.workspace.auth import Editor, LoginTokens
+from bot.workspace.drafts import DEVELOPMENT_MESSAGES
+from bot.workspace.yamledit import YamlDocument
+from tests.harness import EVENING, run_bot
+from tests.workspace_helpers import EDITOR, Opened, base_of, csrf_of, log_in, workspace_running
+
+ENTRY = "lid-worden"
+FILE = "faq/stichting.yaml"
+
+
+@pytest.fixture
+async def opened(tmp_path: Path):
+    async with workspace_running(tmp_path) as o:
+        yield o
+
+
+async def edit_form(o: Opened, faq_id: str = ENTRY) -> tuple[str, dict[str, str]]:
+    """The edit page and the fields its form would send unchanged."""
+    response = await o.client.get(f"/vraag/{faq_id}")
+    html = await response.text()
+    assert response.status == 200
+    item = YamlDocument(o.knowledge / FILE).entry(faq_id)
+    data = {
+        "csrf": csrf_of(html),
+        "base": base_of(html),
+        "file": FILE,
+        "question": item["question"],
+        "answer": item["answer"],
+        "phrasings": "\n".join(item["phrasings"]),
+        "examples": "\n".join(item.get("examples") or ()),
+        "related": ", ".join(item.get("related") or ()),
+        "source": item["source"],
+        "reviewed": str(item.get("reviewed") or ""),
+        "reviewed_by": item.get("reviewed_by") or "",
+    }
+    if item.get("doctor_advice"):
+        data["doctor_advice"] = "ja"
+    if item.get("opening_state"):
+        data["opening_state"] = "ja"
+    return html, data
+
+
+# -- access ---------------------------------------------------------------------------------
+
+
+def test_the_command_line_explains_the_workspace() -> None:
+    done = run_bot("workspace", "--help")
+    assert done.returncode == 0
+    assert "werkplek" in done.stdout and "--port" in done.stdout
+
+
+@pytest.mark.parametrize("path", ["/", f"/vraag/{ENTRY}", "/nieuw", "/vragen", "/probeer"])
+async def test_without_a_session_only_the_login_explanation(opened: Opened, path: str) -> None:
+    response = await opened.client.get(path, allow_redirects=False)
+    html = await response.text()
+    assert response.status == 401
+    assert "/werkplek" in html and "Inloggen op de werkplek" in html
+    assert 'name="answer"' not in html and "csrf" not in html
+
+
+async def test_a_post_without_a_session_is_refused(opened: Opened) -> None:
+    before = (opened.knowledge / FILE).read_text(encoding="utf-8")
+    response = await opened.client.post(
+        f"/vraag/{ENTRY}", data={"answer": "Overgenomen.", "action": "publiceer"}
+    )
+    assert response.status == 403
+    assert (opened.knowledge / FILE).read_text(encoding="utf-8") == before
+
+
+@pytest.mark.parametrize("csrf", [None, "", "verkeerd"])
+async def test_a_post_without_the_csrf_token_is_refused(opened: Opened, csrf: str | None) -> None:
+    await log_in(opened)
+    _, data = await edit_form(opened)
+    data.update(answer="Gewijzigd zonder geldig CSRF-token.", action="publiceer")
+    if csrf is None:
+        del data["csrf"]
+    else:
+        data["csrf"] = csrf
+    before = (opened.knowledge / FILE).read_text(encoding="utf-8")
+    response = await opened.client.post(f"/vraag/{ENTRY}", data=data, allow_redirects=False)
+    assert response.status == 403
+    assert "verlopen" in await response.text()
+    assert (opened.knowledge / FILE).read_text(encoding="utf-8") == before
+
+
+async def test_a_login_link_works_once_and_sets_a_safe_cookie(opened: Opened) -> None:
+    token = opened.workspace.tokens.issue(EDITOR)
+    # Opening the link (as a link preview would) does not use it up.
+    page = await opened.client.get(f"/inloggen?token={token}")
+    assert page.status == 200 and token in await page.text()
+    assert page.headers["Referrer-Policy"] == "no-referrer"
+    response = await opened.client.post("/inloggen", data={"token": token}, allow_redirects=False)
+    assert response.status == 303
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Max-Age" in cookie
+    assert (await opened.client.get("/")).status == 200
+    again = await opened.client.post("/inloggen", data={"token": token}, allow_redirects=False)
+    assert again.status == 403
+
+
+async def test_a_cookie_is_secure_behind_https(tmp_path: Path) -> None:
+    async with workspace_running(tmp_path) as o:
+        o.workspace.secure = True
+        token = o.workspace.tokens.issue(EDITOR)
+        response = await o.client.post("/inloggen", data={"token": token}, allow_redirects=False)
+        assert "Secure" in response.headers["Set-Cookie"]
+
+
+async def test_someone_who_is_no_editor_cannot_log_in(opened: Opened) -> None:
+    token = opened.workspace.tokens.issue(Editor(999, "Onbekend"))
+    response = await opened.client.post("/inloggen", data={"token": token})
+    assert response.status == 403
+    assert (await opened.client.get("/")).status == 401
+
+
+def test_a_token_is_late_after_ten_minutes(tmp_path: Path) -> None:
+    for path in (None, tmp_path / "tokens.sqlite3"):
+        moment = [1000.0]
+        tokens = LoginTokens(path, clock=lambda moment=moment: moment[0])
+        late, fresh = tokens.issue(EDITOR), tokens.issue(EDITOR)
+        moment[0] += 601
+        assert tokens.redeem(late) is None
+        moment[0] = 1000.0
+        assert tokens.redeem(fresh) == EDITOR
+        assert tokens.redeem(fresh) is None
+
+
+def test_tokens_in_the_file_work_across_processes(tmp_path: Path) -> None:
+    """The bot and ``python -m bot workspace`` are two processes: both open the file."""
+    made_by_bot = LoginTokens(tmp_path / "tokens.sqlite3").issue(EDITOR)
+    assert LoginTokens(tmp_path / "tokens.sqlite3").redeem(made_by_bot) == EDITOR
+    assert "hash" not in made_by_bot and made_by_bot not in (
+        tmp_path / "tokens.sqlite3"
+    ).read_bytes().decode("latin-1")
+
+
+async def test_logging_out_ends_the_session(opened: Opened) -> None:
+    await log_in(opened)
+    html = await (await opened.client.get("/")).text()
+    response = await opened.client.post("/uitloggen", data={"csrf": csrf_of(html)})
+    assert "uitgelogd" in await response.text()
+    assert (await opened.client.get("/")).status == 401
+
+
+def test_settings_for_the_workspace() -> None:
+    config, problems = load_config(
+        {
+            "EDITOR_CHAT_IDS": "12, 34",
+            "ADMIN_CHAT_IDS": "56",
+            "WORKSPACE_URL": "http://voorbeeld.nl",
+        }
+    )
+    assert config.editors == {12, 34, 56}
+    assert any("WORKSPACE_URL" in p for p in problems)
+    config, problems = load_config({"WORKSPACE_URL": "https://voorbeeld.nl/werkplek/"})
+    assert config.workspace_url == "https://voorbeeld.nl/werkplek"
+    assert config.workspace_listen == "127.0.0.1" and not problems
+
+
+# -- editing and publishing -------------------------------------------------------------------
+
+
+async def test_publishing_changes_only_the_answer_and_records_who(opened: Opened) -> None:
+    await log_in(opened)
+    before = (opened.knowledge / FILE).read_text(encoding="utf-8")
+    _, data = await edit_form(opened)
+    new_answer = data["answer"] + "\nMail gerust naar {email}."
+    data.update(answer=new_answer, action="publiceer")
+    response = await opened.client.post(f"/vraag/{ENTRY}", data=data, allow_redirects=False)
+    assert response.status == 303, await response.text()
+    after = (opened.knowledge / FILE).read_text(encoding="utf-8")
+    changed = [line for line in after.splitlines() if line not in before.splitlines()]
+    assert changed == ["      Mail gerust naar {email}."]
+    assert YamlDocument(opened.knowledge / FILE).entry(ENTRY)["answer"] == new_answer
+    (record,) = (opened.workspace.history / "geschiedenis.jsonl").read_text().splitlines()
+    entry = json.loads(record)
+    assert entry["who"] == EDITOR.label and entry["file"] == FILE
+    assert "+      Mail gerust naar {email}." in entry["diff"]
+    assert not list((opened.knowledge / "faq").glob(".*tmp"))
+
+
+async def test_the_preview_fills_in_the_placeholders(opened: Opened) -> None:
+    await log_in(opened)
+    _, data = await edit_form(opened)
+    data.update(answer="Mail ons op {email}.", action="controleer")
+    html = await (await opened.client.post(f"/vraag/{ENTRY}", data=data)).text()
+    email = opened.workspace.live.knowledge.helpline.email
+    assert f"Mail ons op {email}." in html
+    assert "<b>Hoe word ik lid van de stichting?</b>" in html
+
+
+async def test_a_draft_with_errors_is_refused_at_its_field(opened: Opened) -> None:
+    await log_in(opened)
+    before = (opened.knowledge / FILE).read_text(encoding="utf-8")
+    _, data = await edit_form(opened)
+    data.update(answer="Mail naar {mail}.", related="bestaat-niet", action="publiceer")
+    response = await opened.client.post(f"/vraag/{ENTRY}", data=data)
+    html = await response.text()
+    assert response.status == 200
+    assert "Niet gepubliceerd" in html
+    assert 'id="probleem-answer-1"' in html and "{mail}" in html
+    assert 'id="probleem-related-1"' in html and "bestaat-niet" in html
+    assert (opened.knowledge / FILE).read_text(encoding="utf-8") == before
+
+
+async def test_a_conflicting_edit_is_refused_and_shows_the_other_change(opened: Opened) -> None:
+    await log_in(opened)
+    _, data = await edit_form(opened)
+    path = opened.knowledge / FILE
+    theirs = path.read_text(encoding="utf-8").replace(
+        "question: Hoe word ik lid van de stichting?", "question: Hoe word ik lid?"
+    )
+    path.write_text(theirs, encoding="utf-8")
+    data.update(answer="Mijn eigen versie.", action="publiceer")
+    response = await opened.client.post(f"/vraag/{ENTRY}", data=data)
+    html = await response.text()
+    assert response.status == 409
+    assert "intussen veranderd" in html
+    assert "+    question: Hoe word ik lid?" in html
+    assert path.read_text(encoding="utf-8") == theirs
+
+
+async def test_a_new_entry_is_added_to_its_topic(opened: Opened) -> None:
+    await log_in(opened)
+    html = await (await opened.client.get("/nieuw?vraag=vrijwilliger worden")).text()
+    data = {
+        "csrf": csrf_of(html),
+        "base": base_of(html),
+        "file": FILE,
+        "id": "vrijwilliger-worden",
+        "question": "Kan ik vrijwilliger worden?",
+        "answer": "Mail ons op {email}.",
+        "phrasings": "vrijwilliger worden\nals vrijwilliger meehelpen",
+        "source": "Artikel 'Magnesium en RLS', deel 'Lid worden'",
+        "reviewed": "2026-11-25",
+        "action": "publiceer",
+    }
+    response = await opened.client.post("/nieuw", data=data, allow_redirects=False)
+    assert response.status == 303, await response.text()
+    added = YamlDocument(opened.knowledge / FILE).entry("vrijwilliger-worden")
+    assert added["question"] == "Kan ik vrijwilliger worden?"
+    assert "\n\n  - id: vrijwilliger-worden\n" in (opened.knowledge / FILE).read_text(
+        encoding="utf-8"
+    )
+
+
+async def test_publishing_in_a_git_repository_commits(opened: Opened) -> None:
+    def git(*args: str) -> str:
+        done = subprocess.run(
+            ["git", "-C", str(opened.knowledge), *args], capture_output=True, text=True, check=True
+        )
+        return done.stdout
+
+    git("init", "-q")
+    git("add", ".")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "begin")
+    await log_in(opened)
+    _, data = await edit_form(opened)
+    data.update(answer=data["answer"] + "\nNog een zin.", action="publiceer")
+    response = await opened.client.post(f"/vraag/{ENTRY}", data=data, allow_redirects=False)
+    assert response.status == 303
+    log = git("log", "-1", "--format=%an|%s")
+    assert log.strip() == f"{EDITOR.name}|Werkplek: vraag '{ENTRY}' in {FILE}"
+    assert git("status", "--porcelain") == ""
+
+
+# -- trying --------------------------------------------------------------------------------
+
+
+async def test_probeer_answers_as_ask_json(opened: Opened) -> None:
+    await log_in(opened)
+    question = "hoeveel magnesium heb ik per dag nodig"
+    response = await opened.client.get("/probeer", params={"vraag": question, "formaat": "json"})
+    shown = await response.json()
+    done = run_bot(
+        "ask",
+        "--json",
+        "--knowledge",
+        str(opened.knowledge),
+        "--now",
+        EVENING.isoformat(),
+        question,
+    )
+    assert done.returncode == 0, done.stderr
+    assert shown == json.loads(done.stdout)
+
+
+async def test_trying_a_draft_shows_it_beside_the_bot_now(opened: Opened) -> None:
+    await log_in(opened)
+    _, data = await edit_form(opened)
+    data.update(answer="Een heel nieuw antwoord.", probeer="hoe word ik lid", action="probeer")
+    html = await (await opened.client.post(f"/vraag/{ENTRY}", data=data)).text()
+    draft, live = html.split('id="probeer-nieuw"')[1].split('id="probeer-nu"')
+    assert "Een heel nieuw antwoord." in draft and "Een heel nieuw antwoord." not in live
+    assert "Al voor € 25 per jaar" in live
+
+
+async def test_checking_lists_the_messages_that_change_answer(tmp_path: Path) -> None:
+    async with workspace_running(tmp_path, DEVELOPMENT_MESSAGES) as opened:
+        await _lists_the_messages_that_change_answer(opened)
+
+
+async def _lists_the_messages_that_change_answer(opened: Opened) -> None:
+    await log_in(opened)
+    _, data = await edit_form(opened)
+    data.update(phrasings="lidmaatschap", examples="", action="controleer")
+    html = await (await opened.client.post(f"/vraag/{ENTRY}", data=data)).text()
+    table = html.split('id="veranderingen"')[1]
+    assert "antwoord &#39;lid-worden&#39;" in table
+    assert "testset dev" in table and "heldout" not in table
+
+
+# -- questions without an answer ---------------------------------------------------------------
+
+
+async def test_a_stored_question_becomes_a_phrasing(opened: Opened) -> None:
+    question = "hoe meld ik me aan als vrijwilliger bij de stichting"
+    opened.store.record_question(question, "referral", EVENING)
+    opened.store.record_question(question + "?", "referral", EVENING)
+    await log_in(opened)
+    html = await (await opened.client.get("/vragen")).text()
+    assert question in html
+    response = await opened.client.post(
+        "/vragen",
+        data={"csrf": csrf_of(html), "text": question, "entry": ENTRY, "action": "formulering"},
+    )
+    assert "staat nu bij" in await response.text()
+    assert question in YamlDocument(opened.knowledge / FILE).entry(ENTRY)["phrasings"]
+    assert opened.store.questions() == []
+
+
+async def test_a_stored_question_goes_to_out_of_scope_or_away(opened: Opened) -> None:
+    opened.store.record_question("helpt ijzer bij rls in de winter", "referral", EVENING)
+    opened.store.record_question("wat kost een taxi naar de neuroloog", "clarify", EVENING)
+    await log_in(opened)
+    html = await (await opened.client.get("/vragen")).text()
+    csrf = csrf_of(html)
+    await opened.client.post(
+        "/vragen",
+        data={"csrf": csrf, "text": "helpt ijzer bij rls in de winter", "action": "buiten"},
+    )
+    scope = YamlDocument(opened.knowledge / "out_of_scope.yaml").data["phrasings"]
+    assert scope[-1] == "helpt ijzer bij rls in de winter"
+    await opened.client.post(
+        "/vragen",
+        data={"csrf": csrf, "text": "wat kost een taxi naar de neuroloog", "action": "verwijder"},
+    )
+    assert opened.store.questions() == []
+
+
+def test_every_knowledge_file_the_workspace_writes_survives_a_round_trip() -> None:
+    from bot.loader import DEFAULT_KNOWLEDGE_DIR
+
+    for path in [
+        *sorted((DEFAULT_KNOWLEDGE_DIR / "faq").glob("*.yaml")),
+        DEFAULT_KNOWLEDGE_DIR / "out_of_scope.yaml",
+    ]:
+        document = YamlDocument(path)
+        assert document.dump() == document.original, path
+
+
+def test_cli_main_knows_the_workspace() -> None:
+    with pytest.raises(SystemExit) as exit_:
+        cli_main(["workspace", "--help"])
+    assert exit_.value.code == 0
