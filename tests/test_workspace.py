@@ -5,6 +5,7 @@ tests (test_workspace_browser.py) drive the same pages as a person does."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -12,9 +13,10 @@ import pytest
 
 from bot.cli import main as cli_main
 from bot.config import load_config
-from bot.workspace.auth import Editor, LoginTokens
+from bot.workspace.auth import TOKENS_FILE, Editor, LoginTokens
 from bot.workspace.drafts import DEVELOPMENT_MESSAGES
 from bot.workspace.yamledit import YamlDocument
+from tests.conftest import ADMIN_ID, USER, exchange, say
 from tests.harness import EVENING, run_bot
 from tests.workspace_helpers import EDITOR, Opened, base_of, csrf_of, log_in, workspace_running
 
@@ -377,3 +379,46 @@ def test_cli_main_knows_the_workspace() -> None:
     with pytest.raises(SystemExit) as exit_:
         cli_main(["workspace", "--help"])
     assert exit_.value.code == 0
+
+
+# -- /werkplek on Telegram --------------------------------------------------------------------
+
+LOCAL_WORKSPACE = {
+    "editor_chat_ids": frozenset({USER}),
+    "workspace_url": "http://127.0.0.1:9",
+    "workspace_beside_bot": False,  # no server needed here: the link is what is tested
+}
+
+
+@pytest.mark.bot_options(config_options=LOCAL_WORKSPACE)
+async def test_an_editor_gets_a_one_time_link_without_preview(running_bot) -> None:
+    server, application = running_bot
+    reply = await say(server, "/werkplek")
+    (link,) = re.findall(r"http://127\.0\.0\.1:9/inloggen\?token=(\S+)", reply["text"])
+    call = next(c for c in server.calls_of("sendMessage") if "inloggen" in c.params["text"])
+    assert call.params["link_preview_options"]["is_disabled"] is True
+    config = application.bot_data["config"]
+    # The workspace runs as its own process here: both open the file beside the database.
+    tokens = LoginTokens(config.database.parent / TOKENS_FILE)
+    assert tokens.redeem(link) == Editor(USER, "Anna")  # the test server's user
+    assert tokens.redeem(link) is None
+
+
+@pytest.mark.bot_options(config_options=LOCAL_WORKSPACE)
+async def test_werkplek_is_only_for_editors_in_a_private_chat(running_bot) -> None:
+    server, application = running_bot
+    messages = application.bot_data["holder"].current.composer
+    reply = await say(server, "/werkplek", user_id=USER + 1)
+    assert reply["text"] == messages.message("workspace_not_editor")
+    group = await exchange(
+        server,
+        lambda: server.user_sends_text("/werkplek", USER, chat_id=-1001, chat_type="supergroup"),
+        -1001,
+    )
+    assert group[0]["text"] == messages.message("workspace_private_only")
+
+
+async def test_werkplek_says_when_the_workspace_is_off(running_bot) -> None:
+    server, application = running_bot
+    reply = await say(server, "/werkplek", user_id=ADMIN_ID)  # admins are editors too
+    assert reply["text"] == application.bot_data["holder"].current.composer.message("workspace_off")

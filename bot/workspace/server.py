@@ -33,6 +33,7 @@ from bot.telegram.render import reply_keyboard, to_html
 from bot.workspace.auth import SESSION_SECONDS, Editor, LoginTokens, Session, Sessions, csrf_ok
 from bot.workspace.drafts import (
     DEVELOPMENT_MESSAGES,
+    ChangedAnswer,
     Evaluation,
     LiveAnswers,
     changed_answers,
@@ -376,7 +377,7 @@ class Workspace:
             return self.page("missing.html", status=409, request=request, error=str(error))
         now = self.now()
         evaluation: Evaluation | None = None
-        changes = []
+        changes: list[ChangedAnswer] | None = None  # None: not worked out this time
         if evaluate_now:
             evaluation = await asyncio.to_thread(
                 evaluate, self.knowledge, {relative: draft_text}, form.id or None, None, now
