@@ -4,6 +4,7 @@ tests (test_workspace_browser.py) drive the same pages as a person does."""
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import subprocess
@@ -193,6 +194,11 @@ async def test_publishing_changes_only_the_answer_and_records_who(opened: Opened
     assert entry["who"] == EDITOR.label and entry["file"] == FILE
     assert "+      Mail gerust naar {email}." in entry["diff"]
     assert not list((opened.knowledge / "faq").glob(".*tmp"))
+    # The workspace answers from the published knowledge from now on, as the bot does.
+    tried = await opened.client.get(
+        "/probeer", params={"vraag": "hoe word ik lid", "formaat": "json"}
+    )
+    assert "Mail gerust naar" in (await tried.json())["reply"]
 
 
 async def test_the_preview_fills_in_the_placeholders(opened: Opened) -> None:
@@ -299,6 +305,11 @@ async def test_probeer_answers_as_ask_json(opened: Opened) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert shown == json.loads(done.stdout)
+    # The page shows that same reply, as the chat does (the bold title, then the body).
+    page = await (await opened.client.get("/probeer", params={"vraag": question})).text()
+    bubble = re.search(r'<div class="bubble"[^>]*>(.*?)</div>', page, re.S).group(1)
+    assert html.unescape(re.sub(r"</?b>", "", bubble)).startswith(shown["reply"])
+    assert f'data-faq-id="{shown["faq_id"]}"' in page
 
 
 async def test_trying_a_draft_shows_it_beside_the_bot_now(opened: Opened) -> None:
@@ -343,6 +354,18 @@ async def test_a_stored_question_becomes_a_phrasing(opened: Opened) -> None:
     assert "staat nu bij" in await response.text()
     assert question in YamlDocument(opened.knowledge / FILE).entry(ENTRY)["phrasings"]
     assert opened.store.questions() == []
+
+
+async def test_a_stored_question_starts_a_new_entry(opened: Opened) -> None:
+    opened.store.record_question("is er een ledenpas", "referral", EVENING)
+    await log_in(opened)
+    html_ = await (await opened.client.get("/vragen")).text()
+    response = await opened.client.post(
+        "/vragen", data={"csrf": csrf_of(html_), "text": "is er een ledenpas", "action": "nieuw"}
+    )
+    page = await response.text()
+    assert response.url.path == "/nieuw"
+    assert 'value="is er een ledenpas"' in page and "Nieuwe vraag" in page
 
 
 async def test_a_stored_question_goes_to_out_of_scope_or_away(opened: Opened) -> None:

@@ -135,6 +135,12 @@ async def test_edit_preview_publish_and_the_bot_answers_anew(browser, tmp_path: 
             "Al voor € 25 per jaar" in await desk.page.locator("#probeer-nu .bubble").inner_text()
         )
         await desk.shot("bewerken")
+        # At 200% zoom a laptop's 1280 pixels are 640: one column, nothing cut off.
+        await desk.page.set_viewport_size({"width": 640, "height": 900})
+        width = await desk.page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 640, f"the edit page is {width} pixels wide at 200% zoom"
+        await desk.shot("bewerken-200procent")
+        await desk.page.set_viewport_size({"width": 1280, "height": 900})
         await desk.page.get_by_role("button", name="Publiceer").click()
         await desk.page.get_by_text("Gepubliceerd:").wait_for()
         assert "Mail ons op {email}." in (desk.knowledge / FILE).read_text(encoding="utf-8")
@@ -148,6 +154,15 @@ async def test_edit_preview_publish_and_the_bot_answers_anew(browser, tmp_path: 
                 break
         else:
             raise AssertionError("the bot never answered with the published text")
+        # Probeer, with the keyboard only: the bot in use now gives the published answer.
+        await desk.page.get_by_role("link", name="Probeer de bot").focus()
+        await desk.page.keyboard.press("Enter")
+        await desk.page.get_by_label("Vraag").fill("hoe word ik lid")
+        await desk.page.keyboard.press("Enter")
+        bubble = desk.page.locator(".bubble")
+        await bubble.wait_for()
+        assert "Word lid voor € 25 per jaar." in await bubble.inner_text()
+        await desk.shot("probeer")
 
 
 async def test_a_broken_draft_is_refused_at_its_field(browser, tmp_path: Path) -> None:

@@ -1,6 +1,12 @@
 // The little the pages need beyond plain forms: no build step, nothing from elsewhere.
 "use strict";
 
+// A button that cannot be undone asks first (the form works without this script too).
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("button[data-confirm]");
+  if (button && !window.confirm(button.dataset.confirm)) event.preventDefault();
+});
+
 // Warn before leaving an edit form with changes that were not checked or published.
 document.addEventListener("DOMContentLoaded", () => {
   const form = document.getElementById("formulier");
