@@ -4,22 +4,33 @@ tests (test_workspace_browser.py) drive the same pages as a person does."""
 
 from __future__ import annotations
 
+import asyncio
 import html
 import json
 import re
 import subprocess
+import sys
 from pathlib import Path
 
+import aiohttp
 import pytest
 
 from bot.cli import main as cli_main
 from bot.config import load_config
-from bot.workspace.auth import TOKENS_FILE, Editor, LoginTokens
+from bot.workspace.auth import SESSION_SECONDS, TOKENS_FILE, Editor, LoginTokens, Sessions
 from bot.workspace.drafts import DEVELOPMENT_MESSAGES
 from bot.workspace.yamledit import YamlDocument
 from tests.conftest import ADMIN_ID, USER, exchange, say
-from tests.harness import EVENING, run_bot
-from tests.workspace_helpers import EDITOR, Opened, base_of, csrf_of, log_in, workspace_running
+from tests.harness import BOT_TIMEOUT, EVENING, copy_knowledge, env_without_token, run_bot
+from tests.workspace_helpers import (
+    EDITOR,
+    Opened,
+    base_of,
+    csrf_of,
+    free_port,
+    log_in,
+    workspace_running,
+)
 
 ENTRY = "lid-worden"
 FILE = "faq/stichting.yaml"
@@ -445,3 +456,56 @@ async def test_werkplek_says_when_the_workspace_is_off(running_bot) -> None:
     server, application = running_bot
     reply = await say(server, "/werkplek", user_id=ADMIN_ID)  # admins are editors too
     assert reply["text"] == application.bot_data["holder"].current.composer.message("workspace_off")
+
+
+async def test_the_workspace_runs_on_its_own_with_links_from_the_bot(tmp_path: Path) -> None:
+    """``python -m bot workspace`` as its own process: a token the bot (another process)
+    wrote into the shared file logs the editor in."""
+    knowledge = copy_knowledge(tmp_path / "knowledge")
+    data = tmp_path / "data"
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = env_without_token(
+        EDITOR_CHAT_IDS=str(EDITOR.user_id),
+        DATABASE_PATH=str(data / "q.sqlite3"),
+        KNOWLEDGE_DIR=str(knowledge),
+        WORKSPACE_URL=url,
+        WORKSPACE_PORT=str(port),
+    )
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "workspace",
+        cwd=tmp_path,
+        env=env,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        started = await asyncio.wait_for(process.stdout.readline(), BOT_TIMEOUT)
+        assert f"http://127.0.0.1:{port}" in started.decode(), started
+        token = LoginTokens(data / TOKENS_FILE).issue(EDITOR)
+        jar = aiohttp.CookieJar(unsafe=True)
+        async with aiohttp.ClientSession(cookie_jar=jar) as http:
+            async with http.get(f"{url}/vraag/{ENTRY}") as before:
+                assert before.status == 401
+            async with http.post(f"{url}/inloggen", data={"token": token}) as login:
+                assert login.status == 200
+                assert "Vragen en antwoorden" in await login.text()
+            async with http.get(f"{url}/vraag/{ENTRY}") as after:
+                assert after.status == 200 and 'name="answer"' in await after.text()
+    finally:
+        process.terminate()
+        await asyncio.wait_for(process.wait(), BOT_TIMEOUT)
+
+
+def test_a_session_expires_after_a_working_day() -> None:
+    moment = [0.0]
+    sessions = Sessions(clock=lambda: moment[0])
+    session_id = sessions.start(EDITOR)
+    moment[0] = SESSION_SECONDS - 1
+    assert sessions.get(session_id).editor == EDITOR
+    moment[0] = SESSION_SECONDS
+    assert sessions.get(session_id) is None

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from bot.workspace.yamledit import YamlDocument
 from tests.botapi_server import BotApiTestServer
 from tests.conftest import USER, say
 from tests.harness import ROOT, bot_running
+from tests.workspace_helpers import free_port
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -57,12 +57,6 @@ async def browser() -> AsyncIterator[object]:
             yield browser
         finally:
             await browser.close()
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @dataclass
