@@ -1,4 +1,4 @@
-"""The command line: python -m bot [chat | ask | check | run | report | health].
+"""The command line: python -m bot [chat | ask | check | run | report | health | workspace].
 
 Without a subcommand the bot runs on Telegram when TELEGRAM_BOT_TOKEN is set, and as a
 console chat otherwise.

@@ -509,3 +509,9 @@ def test_a_session_expires_after_a_working_day() -> None:
     assert sessions.get(session_id).editor == EDITOR
     moment[0] = SESSION_SECONDS
     assert sessions.get(session_id) is None
+
+
+async def test_an_unknown_entry_is_not_found(opened: Opened) -> None:
+    await log_in(opened)
+    response = await opened.client.get("/vraag/bestaat-niet")
+    assert response.status == 404 and "Niet gevonden" in await response.text()

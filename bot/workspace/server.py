@@ -8,6 +8,7 @@ publish) loads the knowledge with the draft applied, exactly as the bot would.
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -42,7 +43,12 @@ from bot.workspace.drafts import (
 from bot.workspace.publish import Conflict, Versions, other_change, publish
 from bot.workspace.yamledit import EntryForm, YamlDocument, digest
 
+log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
+WRITE_FAILED = (
+    "Het bestand kon niet worden opgeslagen. Vraag een beheerder of de map met de kennis "
+    "beschrijfbaar is; er is niets veranderd."
+)
 COOKIE = "werkplek_sessie"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 SPLIT_IDS = re.compile(r"[\s,]+")
@@ -387,20 +393,24 @@ class Workspace:
             current = (self.knowledge / relative).read_text(encoding="utf-8")
             conflict = other_change(self.versions, base.partition(":")[2], current, relative)
         if publish_now and evaluation is not None and not evaluation.has_errors and not conflict:
-            async with self._lock:
-                what = f"{'nieuwe vraag' if new else 'vraag'} '{form.id}' in {relative}"
-                conflict = await asyncio.to_thread(
-                    publish,
-                    self.knowledge,
-                    relative,
-                    base.partition(":")[2],
-                    draft_text,
-                    self.editor_of(request),
-                    what,
-                    self.versions,
-                    self.history,
-                    now,
-                )
+            what = f"{'nieuwe vraag' if new else 'vraag'} '{form.id}' in {relative}"
+            try:
+                async with self._lock:
+                    conflict = await asyncio.to_thread(
+                        publish,
+                        self.knowledge,
+                        relative,
+                        base.partition(":")[2],
+                        draft_text,
+                        self.editor_of(request),
+                        what,
+                        self.versions,
+                        self.history,
+                        now,
+                    )
+            except OSError as error:  # e.g. knowledge/ mounted read-only
+                log.error("Publishing %s failed: %s", relative, error)
+                return self.page("missing.html", status=500, request=request, error=WRITE_FAILED)
             if conflict is None:
                 raise self.redirect(f"/?gepubliceerd={quote(form.id)}")
         draft_desk = evaluation.helpdesk if evaluation else None
@@ -529,19 +539,23 @@ class Workspace:
         if evaluation.has_errors:
             errors = [p for p in evaluation.problems if p.severity is Severity.ERROR]
             return await self.questions_page(request, "Niet gepubliceerd:", errors)
-        async with self._lock:
-            conflict = await asyncio.to_thread(
-                publish,
-                self.knowledge,
-                relative,
-                version.partition(":")[2],
-                doc.dump(),
-                self.editor_of(request),
-                what,
-                self.versions,
-                self.history,
-                now,
-            )
+        try:
+            async with self._lock:
+                conflict = await asyncio.to_thread(
+                    publish,
+                    self.knowledge,
+                    relative,
+                    version.partition(":")[2],
+                    doc.dump(),
+                    self.editor_of(request),
+                    what,
+                    self.versions,
+                    self.history,
+                    now,
+                )
+        except OSError as error:
+            log.error("Publishing %s failed: %s", relative, error)
+            return await self.questions_page(request, WRITE_FAILED, [])
         if conflict is not None:
             return await self.questions_page(
                 request, "Het bestand veranderde net; probeer opnieuw."
