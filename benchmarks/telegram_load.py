@@ -3,9 +3,12 @@
     .venv/bin/python benchmarks/telegram_load.py [--users 50] [--messages 1000] [--timeout 120]
     .venv/bin/python benchmarks/telegram_load.py --soak [--users 100] [--messages 20] \
         [--think 0.5 4] [--timeout 600] [--tracemalloc]
+    .venv/bin/python benchmarks/telegram_load.py --users 50 --messages 50 --before main
 
-BotApiTestServer and the application built by ``bot.telegram.app.build_application`` run in
-this one process, started the way ``run_polling`` starts them (``tests.harness.bot_running``).
+BotApiTestServer runs in this process and the bot in a thread of it, started by
+``bot.telegram.app.run_bot`` as ``python -m bot run`` starts it (``tests.harness.bot_running``).
+``--before REVISION`` first runs this benchmark as it was at that git revision, on the bot as
+it was then, with the same options, so that one command shows the figures before and after.
 Every simulated user writes like a person: one message, wait for the reply, the next message.
 The mix is clear questions from the FAQ, off-topic questions (a referral, stored in SQLite)
 and small talk, each checked against the core so the mix is what it claims.
@@ -17,18 +20,19 @@ Two uses, two presets; ``--users``, ``--messages``, ``--think``, ``--timeout``, 
   bot is as busy as it can be. Shows throughput and latency under pressure.
 * **Soak** (``--soak``): 100 users × 20 messages each (``--messages`` counts per user here),
   thinking 0.5-4 s before each message, and exactly one urgent message per user somewhere in
-  the conversation. The run lasts well over a minute by construction: each answer costs two
-  rate-limited requests (the "typing" action and the message) and AIORateLimiter allows about
-  30 requests a second, so 2,000 messages need at least 2,000 / 15 ≈ 133 s; the thinking
-  pauses alone take about 45 s per user. Also prints resident memory at the start, after the
+  the conversation. The run lasts over a minute by construction: each answer is one
+  rate-limited request and AIORateLimiter allows about 30 requests a second, so 2,000
+  messages need at least 2,000 / 30 ≈ 67 s; the thinking pauses alone take about 45 s per
+  user. Also prints resident memory at the start, after the
   warm-up (the first tenth of the answers) and at the end; ``--tracemalloc`` shows where
   memory grew after the warm-up.
 
 Latency is the time from a message being queued at the fake Telegram to the last part of the
 bot's reply reaching it (the server's recorded call time). The bot keeps to Telegram's flood
-limits with AIORateLimiter (30 requests a second in all; "typing" counts too), which bounds
-throughput. "Wrong" compares each reply with the core's reply to that message, so this
-measures the Telegram layer, not the matcher. Exits 1 when a message is lost, answered twice
+limits with AIORateLimiter (30 requests a second in all, after a first burst of 30), which
+bounds throughput: the bot sends no "typing" action, which would count too. "Wrong"
+compares each reply with the core's reply to that message, so this measures the Telegram
+layer, not the matcher. Exits 1 when a message is lost, answered twice
 or wrongly, a question that should be stored is not, or the timeout was reached.
 """
 
@@ -37,11 +41,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import io
 import itertools
 import os
 import random
 import statistics
+import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 import tracemalloc
@@ -301,7 +308,7 @@ async def run(
     print(f"wall time:        {wall:.1f} s ({answered / wall:.1f} answers/s)")
     print(
         f"rate-limited calls: {limited} sendMessage + sendChatAction "
-        f"({limited / wall:.1f}/s; AIORateLimiter allows 30/s)"
+        f"({limited / wall:.1f}/s; AIORateLimiter allows 30/s after a first burst of 30)"
     )
     ok = not timed_out and lost == twice == wrong == 0 and stored == to_store
     return 0 if ok else 1
@@ -333,9 +340,20 @@ def main() -> int:
     parser.add_argument(
         "--tracemalloc", action="store_true", help="show where memory grew after the warm-up"
     )
+    parser.add_argument(
+        "--before",
+        metavar="REVISION",
+        help="first run the same benchmark on this git revision of the bot (e.g. main), "
+        "then on the working tree, so both figures come from one command",
+    )
     args = parser.parse_args()
+    if args.before:
+        forwarded = [a for a in sys.argv[1:] if a not in ("--before", args.before)]
+        print(f"== before: {args.before}", flush=True)
+        before = run_revision(args.before, forwarded)
+        print("\n== after: this working tree", flush=True)
     preset = PRESETS["soak" if args.soak else "load"]
-    return asyncio.run(
+    after = asyncio.run(
         run(
             args.users if args.users is not None else preset["users"],
             args.messages if args.messages is not None else preset["messages"],
@@ -346,6 +364,23 @@ def main() -> int:
             trace=args.tracemalloc,
         )
     )
+    return max(after, before) if args.before else after
+
+
+def run_revision(revision: str, argv: list[str]) -> int:
+    """This benchmark as it was at ``revision``, on the bot as it was then, in a subprocess
+    (its own folder comes first on its import path)."""
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", "--format=tar", revision],
+        capture_output=True,
+        check=True,
+        timeout=60,
+    ).stdout
+    with tempfile.TemporaryDirectory() as tmp:
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+            tar.extractall(tmp, filter="data")
+        script = Path(tmp) / "benchmarks" / "telegram_load.py"
+        return subprocess.run([sys.executable, str(script), *argv], cwd=tmp).returncode
 
 
 if __name__ == "__main__":

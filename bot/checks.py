@@ -6,7 +6,10 @@ file:line of the entry concerned and with a hint what to do:
 * phrasings of two different entries so alike that the matcher will confuse them;
 * an entry without `examples`, or with fewer than three phrasings;
 * an answer not reviewed for longer than settings.yaml allows (or never), or too long;
-* an example that the bot does not answer with its own entry.
+* an example that the bot does not answer with its own entry;
+* an answer on supplements or treatment (`treatment: true`) without the caveat that it is
+  not proven that magnesium helps against RLS, or without the doctor line;
+* a hard word from knowledge/jargon.yaml in a question or answer.
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ def extra_checks(
         *entry_problems(knowledge, result.review, today or date.today()),
         *example_problems(helpdesk, now or datetime.now(UTC)),
         *urgent_phrasing_problems(helpdesk),
+        *editorial_problems(knowledge),
     ]
     # Grouped per file and entry, so a volunteer can work through them top to bottom.
     return sorted(problems, key=lambda p: (p.file, p.line or 0))
@@ -236,5 +240,49 @@ def urgent_phrasing_problems(helpdesk: Helpdesk) -> list[Problem]:
                     f"'{text}' bij '{entry.id}' leest de bot als noodgeval (patroon "
                     f"'{pattern.text}'), dus die krijgt altijd het noodbericht.",
                     "Haal deze formulering weg, of schrijf hem zonder woorden die op nood wijzen.",
+                )
+    return out.items
+
+
+# -- (g) what a reader must always read, and words a reader may not know -----------------------
+
+# The article's caveat: "Toch is niet bewezen dat magnesium effectief is tegen RLS."
+CAVEAT = "niet bewezen"
+
+
+def editorial_problems(knowledge: Knowledge) -> list[Problem]:
+    """An answer on supplements or treating RLS must say that it is not proven and carry the
+    doctor line, or it reads as advice to take magnesium; hard words must be explained."""
+    out = ProblemList()
+    for e in knowledge.entries:
+        if e.treatment and CAVEAT not in normalise(e.answer):
+            out.warning(
+                e.file,
+                e.line,
+                f"Het antwoord van '{e.id}' gaat over supplementen of behandeling "
+                "('treatment: true'), maar zegt niet dat het niet bewezen is dat magnesium "
+                "helpt tegen RLS.",
+                "Zet er een zin bij zoals: 'Het is niet bewezen dat magnesium helpt tegen "
+                "RLS.' Anders leest het als advies om magnesium te nemen tegen RLS.",
+            )
+        if e.treatment and not e.doctor_advice:
+            out.warning(
+                e.file,
+                e.line,
+                f"Het antwoord van '{e.id}' gaat over supplementen of behandeling "
+                "('treatment: true'), maar de bot zet er niet onder dat je met je arts "
+                "overlegt.",
+                "Zet 'doctor_advice: true'. Schrijf die zin dan niet zelf in het antwoord: "
+                "de bot zet hem eronder.",
+            )
+        text = f" {normalise(e.question)} {normalise(e.answer)} "
+        for word, instead in knowledge.jargon:
+            if word and word in text:
+                out.warning(
+                    e.file,
+                    e.line,
+                    f"In '{e.id}' staat het moeilijke woord '{word}'.",
+                    f"Schrijf het in gewone woorden, bijvoorbeeld: {instead}. "
+                    "(De lijst met moeilijke woorden staat in jargon.yaml.)",
                 )
     return out.items

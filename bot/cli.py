@@ -1,7 +1,8 @@
 """The command line: python -m bot [chat | ask | check | run | report | health | workspace].
 
-Without a subcommand the bot runs on Telegram when TELEGRAM_BOT_TOKEN is set, and as a
-console chat otherwise.
+Without a subcommand the bot runs on Telegram when TELEGRAM_BOT_TOKEN is set (in the
+environment or in .env, like every setting: see bot/config.py), and as a console chat
+otherwise.
 """
 
 from __future__ import annotations
@@ -20,16 +21,14 @@ from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
 from bot.checks import extra_checks
-from bot.config import Config, load_config
+from bot.config import TOKEN_VARIABLE, Config, load_config, run_problems
 from bot.core import Helpdesk, KnowledgeError, load_helpdesk
 from bot.loader import DEFAULT_KNOWLEDGE_DIR, LoadResult, load_knowledge
+from bot.logs import setup_logging
 from bot.problems import Severity
 from bot.replies import Reply
 from bot.report import add_arguments as add_report_arguments
 from bot.report import main as report_main
-
-TOKEN_VARIABLE = "TELEGRAM_BOT_TOKEN"
-
 
 # -- arguments ----------------------------------------------------------------------------
 
@@ -66,8 +65,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--knowledge",
         metavar="MAP",
         type=Path,
-        default=DEFAULT_KNOWLEDGE_DIR,
-        help="de map met de kennis (standaard: %(default)s)",
+        default=None,
+        help=f"de map met de kennis (standaard: KNOWLEDGE_DIR, anders {DEFAULT_KNOWLEDGE_DIR})",
     )
     clock = argparse.ArgumentParser(add_help=False)
     clock.add_argument(
@@ -94,13 +93,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--json", action="store_true", help="één JSON-object per bericht, één per regel"
     )
     sub.add_parser("check", parents=[knowledge], help="controleer de kennisbestanden op fouten")
-    run = sub.add_parser("run", help=f"start de Telegram-bot (met {TOKEN_VARIABLE})")
-    run.add_argument(
-        "--knowledge",
-        metavar="MAP",
-        type=Path,
-        default=None,
-        help=f"de map met de kennis (standaard: KNOWLEDGE_DIR, anders {DEFAULT_KNOWLEDGE_DIR})",
+    run = sub.add_parser(
+        "run", parents=[knowledge], help=f"start de Telegram-bot (met {TOKEN_VARIABLE})"
     )
     run.add_argument(
         "--check-config",
@@ -113,6 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_report_arguments(report_parser)
     workspace = sub.add_parser(
         "workspace",
+        parents=[knowledge],
         help="de werkplek: vragen en antwoorden bewerken in de browser (EDITOR_CHAT_IDS)",
         description=(
             "De werkplek voor vrijwilligers: vragen en antwoorden bewerken, uitproberen, "
@@ -120,13 +115,6 @@ def build_parser() -> argparse.ArgumentParser:
             "stuurt op /werkplek (aan EDITOR_CHAT_IDS en ADMIN_CHAT_IDS). Instellingen: "
             "WORKSPACE_URL, WORKSPACE_LISTEN, WORKSPACE_PORT; zie README.md."
         ),
-    )
-    workspace.add_argument(
-        "--knowledge",
-        metavar="MAP",
-        type=Path,
-        default=None,
-        help=f"de map met de kennis (standaard: KNOWLEDGE_DIR, anders {DEFAULT_KNOWLEDGE_DIR})",
     )
     workspace.add_argument(
         "--listen", metavar="ADRES", default=None, help="adres (standaard: WORKSPACE_LISTEN)"
@@ -151,8 +139,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     _use_utf8()
     parser = build_parser()
     args = parser.parse_args(argv)
+    # One reading of the settings (environment and .env) for every command.
+    config, problems = load_config()
     if args.command is None:
-        args = parser.parse_args(["run" if os.environ.get(TOKEN_VARIABLE) else "chat"])
+        args = parser.parse_args(["run" if config.token else "chat"])
+    if getattr(args, "knowledge", None) is not None:
+        config = replace(config, knowledge_dir=args.knowledge)
+        if not args.knowledge.is_dir():
+            problems = [*problems, f"--knowledge {args.knowledge} bestaat niet of is geen map."]
+    args.config, args.problems = config, problems
+    args.knowledge = config.knowledge_dir
     commands: dict[str, Callable[[argparse.Namespace], int]] = {
         "chat": cmd_chat,
         "ask": cmd_ask,
@@ -185,10 +181,10 @@ def _use_utf8() -> None:
 # -- shared helpers -----------------------------------------------------------------------
 
 
-def _load(folder: Path) -> Helpdesk | None:
+def _load(folder: Path, retention_days: int = 90) -> Helpdesk | None:
     """The helpdesk, or None after printing what is wrong with the knowledge."""
     try:
-        return load_helpdesk(folder)
+        return load_helpdesk(folder, retention_days)
     except KnowledgeError as error:
         _report_knowledge_error(error.result, folder)
         return None
@@ -296,14 +292,15 @@ def cmd_check(args: argparse.Namespace) -> int:
 # -- run and report -----------------------------------------------------------------------
 
 
-def _env_file() -> Path:
-    """The .env file that ``run`` reads, in the current directory."""
-    return Path(".env")
-
-
 def cmd_run(args: argparse.Namespace) -> int:
+    config: Config = args.config
+    problems = run_problems(config, args.problems)
     if args.check_config:
-        return check_config(args.knowledge)
+        return check_config(config, problems)
+    if problems:
+        for problem in problems:
+            print(f"Configuratie: {problem}", file=sys.stderr)
+        return 2
     try:
         from bot.telegram.app import run_bot
     except ModuleNotFoundError as error:
@@ -313,36 +310,17 @@ def cmd_run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    # Without --knowledge: KNOWLEDGE_DIR (environment or .env), as run_bot does.
-    folder = args.knowledge or _run_config(None)[0].knowledge_dir
-    if _load(folder) is None:
+    helpdesk = _load(config.knowledge_dir, config.retention_days)
+    if helpdesk is None:
         return 1
-    try:
-        result = run_bot(knowledge_dir=args.knowledge)
-    except KnowledgeError as error:
-        _report_knowledge_error(error.result, folder)
-        return 1
-    return result if isinstance(result, int) else 0
+    setup_logging(
+        config.log_level, [config.token or "", config.webhook_secret or ""], config.log_messages
+    )
+    return run_bot(config, helpdesk=helpdesk)
 
 
-def _run_config(knowledge: Path | None) -> tuple[Config, list[str]]:
-    """The configuration ``run`` would use, with its problems: those of bot.config, plus a
-    missing token and a --knowledge folder that is not there."""
-    config, problems = load_config(env_file=_env_file())
-    if knowledge is not None:
-        config = replace(config, knowledge_dir=Path(knowledge))
-        if not config.knowledge_dir.is_dir():
-            problems.append(f"--knowledge {knowledge} bestaat niet.")
-    if not config.token:
-        problems.insert(
-            0, f"{TOKEN_VARIABLE} ontbreekt: maak een bot bij @BotFather en zet het token."
-        )
-    return config, problems
-
-
-def check_config(knowledge: Path | None) -> int:
+def check_config(config: Config, problems: list[str]) -> int:
     """run --check-config: the effective settings, secrets masked, then every problem."""
-    config, problems = _run_config(knowledge)
     for name, value in config.masked().items():
         print(f"{name} = {value}")
     for problem in problems:
@@ -353,7 +331,7 @@ def check_config(knowledge: Path | None) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    return report_main(args)
+    return report_main(args, args.config)
 
 
 # -- health -------------------------------------------------------------------------------
@@ -362,8 +340,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_health(args: argparse.Namespace) -> int:
     """Exit 0 when the running bot touched HEARTBEAT_FILE recently (see _housekeeping in
     bot/telegram/app.py); print one line and exit 1 otherwise. For Docker's HEALTHCHECK."""
-    config, _ = load_config(env_file=_env_file())
-    heartbeat = config.heartbeat_file
+    heartbeat = args.config.heartbeat_file
     if heartbeat is None:
         print("Ongezond: HEARTBEAT_FILE is niet gezet, dus er is geen hartslag om te bekijken.")
         return 1
@@ -390,19 +367,16 @@ def cmd_workspace(args: argparse.Namespace) -> int:
     from bot.store import QuestionStore
     from bot.workspace.service import build_workspace, serve, shared_tokens
 
-    config, problems = load_config(env_file=_env_file())
     # The bot runs in another process: share the login tokens through the file.
-    config = replace(config, workspace_beside_bot=False)
-    if args.knowledge is not None:
-        config = replace(config, knowledge_dir=Path(args.knowledge))
-    for problem in problems:
+    config = replace(args.config, workspace_beside_bot=False)
+    for problem in args.problems:
         print(f"Configuratie: {problem}", file=sys.stderr)
     if not config.editors:
         print(
             "Let op: EDITOR_CHAT_IDS en ADMIN_CHAT_IDS zijn leeg, dus niemand kan inloggen.",
             file=sys.stderr,
         )
-    helpdesk = _load(config.knowledge_dir)
+    helpdesk = _load(config.knowledge_dir, config.retention_days)
     if helpdesk is None:
         return 1
     holder = HelpdeskHolder(helpdesk, config.knowledge_dir, config.retention_days)

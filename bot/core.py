@@ -95,6 +95,15 @@ def decide(match: MatchResult, knowledge: Knowledge) -> Decision:
     return Decision(None, (), best.score)
 
 
+def ordinary_messages(knowledge: Knowledge) -> tuple[str, ...]:
+    """What people ask that is no emergency: every phrasing of the knowledge."""
+    return (
+        *(p for entry in knowledge.entries for p in entry.phrasings),
+        *knowledge.out_of_scope,
+        *(p for intent in knowledge.smalltalk for p in intent.phrasings),
+    )
+
+
 class Helpdesk:
     """Everything built from one Knowledge; immutable, so a reload simply swaps in a new one."""
 
@@ -104,7 +113,9 @@ class Helpdesk:
             self.analyzer = Analyzer(knowledge)
             self.matcher = Matcher(knowledge, self.analyzer)
             self.urgency = UrgencyDetector(
-                knowledge.urgency, self.analyzer.vocabulary | knowledge.stopwords
+                knowledge.urgency,
+                self.analyzer.vocabulary | knowledge.stopwords,
+                ordinary_messages(knowledge),
             )
             self.smalltalk = SmalltalkDetector(knowledge)
         self.composer = Composer(knowledge, retention_days)

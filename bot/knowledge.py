@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date, time
 from types import MappingProxyType
 
+from bot.crisis_model import ModelSettings
+
 
 @dataclass(frozen=True)
 class Entry:
@@ -26,6 +28,9 @@ class Entry:
     reviewed_by: str
     file: str
     line: int
+    # About supplements or treating RLS: the check wants the 'niet bewezen' caveat and the
+    # doctor line, so no answer reads as advice to take magnesium against RLS.
+    treatment: bool = False
 
 
 @dataclass(frozen=True)
@@ -63,6 +68,12 @@ class UrgentPattern:
 class Urgency:
     patterns: tuple[UrgentPattern, ...]
     clause_words: frozenset[str]
+    # Sentences that are no emergency although they have heavy words ('vorig jaar had ik een
+    # hartinfarct'): each quiets the patterns of its reply in the sentence it is found in.
+    calm: tuple[UrgentPattern, ...] = ()
+    # Examples for the learned view (bot/crisis_model.py): urgent_suicide, urgent, ordinary.
+    examples: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    model: ModelSettings = field(default_factory=ModelSettings)
 
 
 @dataclass(frozen=True)
@@ -107,6 +118,8 @@ class Knowledge:
     smalltalk: tuple[SmalltalkIntent, ...]
     settings: MatchSettings
     out_of_scope: tuple[str, ...] = ()  # questions the article does not answer: refer
+    # Hard words the check warns about, each with plainer words to use: (word, instead).
+    jargon: tuple[tuple[str, str], ...] = ()
     by_id: Mapping[str, Entry] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

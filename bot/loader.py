@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import re
 from dataclasses import dataclass
 from datetime import datetime, time
 from functools import cache
@@ -11,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
 
+from bot.crisis_model import ModelSettings
 from bot.knowledge import (
     Entry,
     Helpline,
@@ -37,7 +40,7 @@ from bot.schema import (
     check_placeholders,
 )
 from bot.text import normalise
-from bot.yamlfile import YamlMap, read_yaml
+from bot.yamlfile import YamlList, YamlMap, read_yaml
 
 DEFAULT_KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "knowledge"
 
@@ -77,6 +80,7 @@ MESSAGE_KEYS = (
     "reload_done",
     "reload_refused",
     "reload_unchanged",
+    "stats_unavailable",
     "command_start",
     "command_help",
     "command_onderwerpen",
@@ -105,6 +109,7 @@ ENTRY_FIELDS = {
     "source": Field(TEXT),
     "doctor_advice": Field(BOOL, required=False),
     "opening_state": Field(BOOL, required=False),
+    "treatment": Field(BOOL, required=False),
     "reviewed": Field(DATE, required=False),
     "reviewed_by": Field(TEXT, required=False),
 }
@@ -149,10 +154,28 @@ SYNONYM_FIELDS = {
     "unless_next_to": Field(TEXTS, required=False),
 }
 SETTINGS_FIELDS = {"matching": Field(MAPPING), "review": Field(MAPPING, required=False)}
-URGENT_FIELDS = {"clause_words": Field(TEXTS), "patterns": Field(LIST)}
+URGENT_FIELDS = {
+    "words": Field(MAPPING, required=False),
+    "clause_words": Field(TEXTS),
+    "patterns": Field(LIST),
+    "calm": Field(LIST, required=False),
+    "model": Field(MAPPING, required=False),
+}
 URGENT_GROUP_FIELDS = {
     "name": Field(TEXT),
     "reply": Field(TEXT, required=False),
+    "phrases": Field(TEXTS),
+}
+MODEL_FIELDS = {"smoothing": Field(NUMBER), "false_alarms": Field(NUMBER)}
+EXAMPLE_FIELDS = {
+    "urgent_suicide": Field(TEXTS),
+    "urgent": Field(TEXTS),
+    "ordinary": Field(TEXTS),
+    "stories": Field(TEXTS, required=False),
+}
+CALM_GROUP_FIELDS = {
+    "name": Field(TEXT),
+    "quiets": Field(TEXTS, required=False),
     "phrases": Field(TEXTS),
 }
 # The urgent replies, and what each must always say, whatever a volunteer writes: an emergency
@@ -439,24 +462,102 @@ class _Reader:
         data, file = self.read("urgent.yaml")
         if not self.fields(data, URGENT_FIELDS, file, "urgent.yaml"):
             return None
-        patterns: list[UrgentPattern] = []
-        for i, group in enumerate(data["patterns"]):
-            what = f"patroon {i + 1}"
-            line = data["patterns"].line_of(i)
-            if not check_fields(group, URGENT_GROUP_FIELDS, file, self.problems, what, line):
+        lists = self._word_lists(data.get("words"), file)
+        patterns = self._urgent_groups(data["patterns"], file, "patroon", "reply", lists)
+        if not patterns:
+            self.problems.error(file, data.line, "Er staan geen bruikbare noodpatronen in.")
+            return None
+        calm = self._urgent_groups(data.get("calm") or [], file, "rustig", "quiets", lists)
+        model = ModelSettings()
+        if data.get("model") is not None and check_fields(
+            data["model"], MODEL_FIELDS, file, self.problems, "model", data.line_of("model")
+        ):
+            model = ModelSettings(**{k: float(v) for k, v in data["model"].items()})
+            for key, low, high in (("smoothing", 0.01, 10.0), ("false_alarms", 0.0, 0.2)):
+                if not low <= getattr(model, key) <= high:
+                    self.problems.error(
+                        file,
+                        data["model"].line_of(key),
+                        f"'{key}' moet tussen {low} en {high} liggen.",
+                    )
+        return Urgency(
+            tuple(patterns),
+            frozenset(normalise(str(w)) for w in data["clause_words"]),
+            tuple(calm),
+            self.urgent_examples(),
+            model,
+        )
+
+    def urgent_examples(self) -> dict[str, tuple[str, ...]]:
+        """Optional: example messages the learned view of emergencies is trained on."""
+        if not (self.folder / "urgent_examples.yaml").is_file():
+            return {}
+        data, file = self.read("urgent_examples.yaml")
+        if not check_fields(data, EXAMPLE_FIELDS, file, self.problems, "urgent_examples.yaml"):
+            return {}
+        return {kind: tuple(str(t) for t in data.get(kind) or ()) for kind in EXAMPLE_FIELDS}
+
+    def _word_lists(self, data: object, file: str) -> dict[str, tuple[str, ...]]:
+        """Named lists of words ('@dood' in a phrase stands for every word of the list dood),
+        so a crisis lexicon is kept by concept and grows in one place."""
+        if not data:
+            return {}
+        if not isinstance(data, YamlMap):
+            self.problems.error(file, getattr(data, "line", None), "words moet een blok zijn.")
+            return {}
+        lists = {}
+        for name, words in data.items():
+            if not isinstance(words, list) or not words:
+                self.problems.error(
+                    file, data.line_of(name), f"Bij '{name}' hoort een lijst met woorden."
+                )
                 continue
-            reply = str(group.get("reply") or "urgent")
-            if reply not in URGENT_REPLIES:
+            lists[str(name)] = tuple("_".join(str(w).lower().split()) for w in words)
+        return lists
+
+    def _urgent_groups(
+        self,
+        groups: list,
+        file: str,
+        what: str,
+        tier_field: str,
+        lists: dict[str, tuple[str, ...]],
+    ) -> list[UrgentPattern]:
+        """The phrases of each group, with the urgent reply they give (patterns) or quiet
+        (calm groups: a sentence that is no emergency although it has heavy words)."""
+        fields = URGENT_GROUP_FIELDS if tier_field == "reply" else CALM_GROUP_FIELDS
+        found: list[UrgentPattern] = []
+        for i, group in enumerate(groups):
+            line = groups.line_of(i) if isinstance(groups, YamlList) else None
+            if not check_fields(group, fields, file, self.problems, f"{what} {i + 1}", line):
+                continue
+            tiers = group.get(tier_field) or ["urgent"]
+            tiers = [tiers] if isinstance(tiers, str) else [str(t) for t in tiers]
+            unknown = [t for t in tiers if t not in URGENT_REPLIES]
+            if unknown:
                 self.problems.error(
                     file,
-                    group.line_of("reply"),
-                    f"'{reply}' is geen noodbericht.",
+                    group.line_of(tier_field),
+                    f"'{unknown[0]}' is geen noodbericht.",
                     f"Kies uit: {', '.join(URGENT_REPLIES)}.",
                 )
                 continue
             for j, phrase in enumerate(group["phrases"]):
+                unknown_lists = {
+                    name
+                    for name in re.findall(r"@([a-z0-9-]+)", str(phrase).lower())
+                    if name not in lists
+                }
+                if unknown_lists:
+                    self.problems.error(
+                        file,
+                        group["phrases"].line_of(j),
+                        f"De woordenlijst '@{sorted(unknown_lists)[0]}' bestaat niet.",
+                        f"Bekend onder words: {', '.join('@' + n for n in lists) or 'geen'}.",
+                    )
+                    continue
                 terms = tuple(
-                    tuple(alt for alt in term.split("|") if alt)
+                    tuple(a for alt in term.split("|") if alt for a in _with_lists(alt, lists))
                     for term in str(phrase).lower().split()
                 )
                 if (
@@ -470,11 +571,8 @@ class _Reader:
                         f"Het patroon '{phrase}' is leeg of onjuist.",
                     )
                     continue
-                patterns.append(UrgentPattern(group["name"], terms, str(phrase), reply))
-        if not patterns:
-            self.problems.error(file, data.line, "Er staan geen bruikbare noodpatronen in.")
-            return None
-        return Urgency(tuple(patterns), frozenset(normalise(str(w)) for w in data["clause_words"]))
+                found.extend(UrgentPattern(group["name"], terms, str(phrase), t) for t in tiers)
+        return found
 
     def smalltalk(self) -> tuple[SmalltalkIntent, ...] | None:
         data, file = self.read("smalltalk.yaml")
@@ -501,6 +599,27 @@ class _Reader:
         ):
             return ()
         return tuple(str(p).strip() for p in data["phrasings"])
+
+    def jargon(self) -> tuple[tuple[str, str], ...]:
+        """Optional: hard words the check warns about, each with plainer words to use."""
+        if not (self.folder / "jargon.yaml").is_file():
+            return ()
+        data, file = self.read("jargon.yaml")
+        if not self.fields(data, {"jargon": Field(MAPPING)}, file, "jargon.yaml"):
+            return ()
+        table = data["jargon"]
+        words = []
+        for word, instead in table.items():
+            if not str(word).strip() or not isinstance(instead, str) or not instead.strip():
+                self.problems.error(
+                    file,
+                    table.line_of(word),
+                    f"Bij het moeilijke woord '{word}' hoort een tekst met gewone woorden.",
+                    "Schrijf bijvoorbeeld: suppletie: supplementen, of extra magnesium slikken",
+                )
+                continue
+            words.append((normalise(str(word)), instead.strip()))
+        return tuple(words)
 
     def faq(self) -> tuple[tuple[Entry, ...], tuple[Topic, ...]]:
         folder = self.folder / "faq"
@@ -572,6 +691,7 @@ class _Reader:
             source=item["source"].strip(),
             doctor_advice=bool(item.get("doctor_advice", False)),
             opening_state=bool(item.get("opening_state", False)),
+            treatment=bool(item.get("treatment", False)),
             reviewed=reviewed,
             reviewed_by=(item.get("reviewed_by") or "").strip(),
             file=file,
@@ -638,6 +758,7 @@ def load_knowledge(folder: Path | str = DEFAULT_KNOWLEDGE_DIR) -> LoadResult:
     smalltalk = reader.smalltalk()
     entries, topics = reader.faq()
     out_of_scope = reader.out_of_scope()
+    jargon = reader.jargon()
     problems = tuple(reader.problems.items)
     parts = (settings, helpline, messages, word_map, urgency, smalltalk)
     if reader.problems.errors or any(p is None for p in parts):
@@ -661,5 +782,20 @@ def load_knowledge(folder: Path | str = DEFAULT_KNOWLEDGE_DIR) -> LoadResult:
         smalltalk=smalltalk,
         settings=settings,
         out_of_scope=out_of_scope,
+        jargon=jargon,
     )
     return LoadResult(knowledge, problems, review)
+
+
+def _with_lists(alternative: str, lists: dict[str, tuple[str, ...]]) -> list[str]:
+    """'@dood' → every word of the list; 'wil_@dood' → 'wil_dood', 'wil_sterven', …"""
+    if "@" not in alternative:
+        return [alternative]
+    negated = alternative.startswith("!")
+    at_end = alternative.endswith("$")
+    parts = alternative.lstrip("!").rstrip("$").split("_")
+    options = [lists[p[1:]] if p.startswith("@") else (p,) for p in parts]
+    return [
+        ("!" if negated else "") + "_".join(combo) + ("$" if at_end else "")
+        for combo in itertools.product(*options)
+    ]

@@ -5,11 +5,16 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import sqlite3
+import sys
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 from rapidfuzz import fuzz
 
+from bot.config import Config, sqlite_problem
+from bot.loader import load_knowledge
 from bot.store import EntryStats, QuestionStore
 from bot.text import normalise
 
@@ -83,28 +88,50 @@ def build_report(store: QuestionStore, since: datetime | None = None) -> Report:
     return Report(since, group_questions(store.questions(since)), store.entry_stats(since))
 
 
+def _date(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"'{text}' is geen datum; schrijf jjjj-mm-dd, bijvoorbeeld 2026-01-31"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--since", help="alleen vanaf deze datum (jjjj-mm-dd)")
+    parser.add_argument(
+        "--since", type=_date, metavar="DATUM", help="alleen vanaf deze datum (jjjj-mm-dd)"
+    )
     parser.add_argument("--csv", action="store_true", help="als CSV, voor een spreadsheet")
-    parser.add_argument("--database", help="het databasebestand (standaard: DATABASE_PATH)")
+    parser.add_argument(
+        "--database",
+        type=Path,
+        metavar="BESTAND",
+        help="het databasebestand (standaard: DATABASE_PATH)",
+    )
 
 
-def main(args: argparse.Namespace) -> int:
-    from bot.config import load_config
-    from bot.loader import load_knowledge
-
-    config, _ = load_config()
-    path = getattr(args, "database", None) or config.database
-    since = None
-    if getattr(args, "since", None):
-        since = datetime.fromisoformat(args.since).replace(tzinfo=UTC)
-    store = QuestionStore(path, config.retention_days)
-    report = build_report(store, since)
-    if getattr(args, "csv", False):
+def main(args: argparse.Namespace, config: Config) -> int:
+    """The report on the database of ``--database``, else that of the settings."""
+    path: Path = args.database or config.database
+    problem = sqlite_problem(path) or (None if path.is_file() else f"{path} bestaat niet.")
+    if problem is None:
+        store = QuestionStore(path, config.retention_days)
+        try:
+            report = build_report(store, args.since)
+        except sqlite3.Error as error:
+            problem = f"{path} is niet te lezen als database ({error})."
+        finally:
+            store.close()
+    if problem is not None:
+        print(
+            f"Geen overzicht: {problem} Geef de database met --database BESTAND.", file=sys.stderr
+        )
+        return 1
+    if args.csv:
         print(report.csv(), end="")
     else:
         knowledge = load_knowledge(args.knowledge).knowledge
         questions = {e.id: e.question for e in knowledge.entries} if knowledge else {}
         print(report.text(questions))
-    store.close()
     return 0

@@ -122,9 +122,9 @@ def _placeholder_problems(text: str, allowed: frozenset[str]) -> list[tuple[str,
     except ValueError:
         return [(_LONE_BRACE, _BRACE_HINT)]
     found = []
-    for literal, name, spec, conversion in parts:
-        if "{" in literal or "}" in literal:  # '{{email}}' would show a literal '{email}'
-            found.append((_LONE_BRACE, _BRACE_HINT))
+    if any("{" in literal or "}" in literal for literal, *_ in parts):
+        found.append((_LONE_BRACE, _BRACE_HINT))  # '{{email}}' would show a literal '{email}'
+    for _, name, spec, conversion in parts:
         if name is None:
             continue
         if name not in allowed:

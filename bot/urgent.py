@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
+from bot.crisis_model import train
 from bot.knowledge import Urgency, UrgentPattern
 from bot.lexicon import is_dutch_word
 from bot.text import MAX_CHARS, normalise
@@ -23,7 +24,9 @@ _SENTENCE = re.compile(r"[.!?;\n]+")
 _CLAUSE = re.compile(r"[,:()\-–—]+|\s+-\s+")
 _FUZZY_MIN_LENGTH = 5
 SUICIDE_REPLY = "urgent_suicide"
+LEARNED = "geleerd"  # the name of a 'pattern' found by the learned view
 MANY = 10  # '#' in a pattern: a number at least this large ('30 tabletten')
+_YEARS = (1930, 2100)  # '#jaartal': a number that reads as a year ('in 2019')
 
 
 def _is_negated(term: tuple[str, ...]) -> bool:
@@ -39,6 +42,11 @@ def _key_words(pattern: UrgentPattern) -> frozenset[str]:
     return frozenset(alt.rstrip("$").split("_")[0] for alt in term)
 
 
+def _words_of(patterns: tuple[UrgentPattern, ...]) -> set[str]:
+    alternatives = {alt for p in patterns for term in p.terms for alt in term}
+    return {w for alt in alternatives for w in alt.strip("!").rstrip("$").split("_")}
+
+
 def _max_typos(word: str) -> int:
     return 2 if len(word) >= 10 else 1
 
@@ -46,23 +54,26 @@ def _max_typos(word: str) -> int:
 class UrgencyDetector:
     """Compiled urgent patterns; ``find`` returns the first pattern a message matches."""
 
-    def __init__(self, urgency: Urgency, real_words: frozenset[str] = frozenset()) -> None:
+    def __init__(
+        self,
+        urgency: Urgency,
+        real_words: frozenset[str] = frozenset(),
+        ordinary: tuple[str, ...] = (),
+    ) -> None:
         # A correctly spelled ordinary word is no typo: 'slikken' must not become 'stikken'.
         self.real_words = real_words
-        self.patterns = urgency.patterns
+        self.patterns = _PatternSet(urgency.patterns)
+        # The learned view, trained on the examples; ``ordinary`` are more messages that are
+        # no emergency (the FAQ's phrasings and the like).
+        self.model = train(urgency.examples, list(ordinary), urgency.model)
+        self.calm = _PatternSet(urgency.calm)
         self.clause_words = urgency.clause_words
-        alternatives = {alt for p in urgency.patterns for term in p.terms for alt in term}
-        words = {w for alt in alternatives for w in alt.strip("!").rstrip("$").split("_")}
+        words = _words_of(urgency.patterns)
+        # Typos are forgiven in the words that raise an alarm, not in those that calm one.
+        self.fuzzy_words = sorted(w for w in words if len(w) >= _FUZZY_MIN_LENGTH and "*" not in w)
+        words |= _words_of(urgency.calm)
         self.exact_words = frozenset(w for w in words if not w.endswith("*"))
-        self.fuzzy_words = sorted(w for w in self.exact_words if len(w) >= _FUZZY_MIN_LENGTH)
         self.prefixes = sorted(w[:-1] for w in words if w.endswith("*"))
-        # Per pattern, the first words of one of its terms: unless one of them is in the
-        # sentence, the pattern cannot hold, and is not checked further. Looked up from the
-        # words, so a sentence only visits the few patterns it may match.
-        self.patterns_by_key: dict[str, list[int]] = {}
-        for index, pattern in enumerate(self.patterns):
-            for key in _key_words(pattern):
-                self.patterns_by_key.setdefault(key, []).append(index)
         # token → the pattern words it may be
         self._like: WordCache[tuple[str, ...]] = WordCache(
             lambda token: token in self.real_words or is_dutch_word(token)
@@ -76,6 +87,9 @@ class UrgencyDetector:
             if pattern.reply == SUICIDE_REPLY:
                 return pattern
             first = first or pattern
+        learned = self.model.find(message) if self.model is not None else None
+        if learned == SUICIDE_REPLY or (learned is not None and first is None):
+            return UrgentPattern(LEARNED, (), message[:0], learned)
         return first
 
     def _matches(self, message: str) -> Iterator[UrgentPattern]:
@@ -84,14 +98,10 @@ class UrgencyDetector:
             if not tokens:
                 continue
             positions = self._positions(tokens)
-            candidates = {i for word in positions for i in self.patterns_by_key.get(word, ())}
-            for i in sorted(candidates):  # in the order of the patterns, as written
-                pattern = self.patterns[i]
-                if all(
-                    self._term_found(t, positions, clause_ends, tokens) != _is_negated(t)
-                    for t in pattern.terms
-                ):
-                    yield pattern
+            found = list(self.patterns.holding(positions, clause_ends, tokens))
+            if found:
+                quiet = {c.reply for c in self.calm.holding(positions, clause_ends, tokens)}
+                yield from (p for p in found if p.reply not in quiet)
 
     def _tokens(self, sentence: str) -> tuple[list[str], set[int]]:
         tokens: list[str] = []
@@ -121,7 +131,14 @@ class UrgencyDetector:
         like = [token] if token in self.exact_words else []
         if token.isdigit() and int(token) >= MANY:
             like.append("#")
-        if len(token) >= _FUZZY_MIN_LENGTH and token not in self.real_words:
+            if len(token) == 4 and _YEARS[0] <= int(token) <= _YEARS[1]:
+                like.append("#jaartal")
+        # A correctly spelled word is no typo: 'stukken' is not 'stikken'.
+        if (
+            len(token) >= _FUZZY_MIN_LENGTH
+            and token not in self.real_words
+            and not is_dutch_word(token)
+        ):
             near = process.extract(
                 token,
                 self.fuzzy_words,
@@ -138,22 +155,48 @@ class UrgencyDetector:
                 like.append(prefix + "*")
         return like
 
-    @staticmethod
-    def _term_found(
-        term: tuple[str, ...],
-        positions: dict[str, set[int]],
-        clause_ends: set[int],
-        tokens: list[str],
-    ) -> bool:
-        for alt in term:
-            at_end = alt.endswith("$")
-            parts = alt.lstrip("!").rstrip("$").split("_")
-            for start in positions.get(parts[0], ()):
-                last = start + len(parts) - 1
-                if last >= len(tokens):
-                    continue
-                if all(start + k in positions.get(p, ()) for k, p in enumerate(parts)) and (
-                    not at_end or last in clause_ends
-                ):
-                    return True
-        return False
+
+class _PatternSet:
+    """Patterns indexed by their key words, so a sentence only visits those it may match."""
+
+    def __init__(self, patterns: tuple[UrgentPattern, ...]) -> None:
+        self.patterns = patterns
+        # Per pattern, the first words of one of its terms: unless one of them is in the
+        # sentence, the pattern cannot hold, and is not checked further.
+        self.by_key: dict[str, list[int]] = {}
+        for index, pattern in enumerate(patterns):
+            for key in _key_words(pattern):
+                self.by_key.setdefault(key, []).append(index)
+
+    def holding(
+        self, positions: dict[str, set[int]], clause_ends: set[int], tokens: list[str]
+    ) -> Iterator[UrgentPattern]:
+        """The patterns that hold in one sentence, in the order they were written."""
+        candidates = {i for word in positions for i in self.by_key.get(word, ())}
+        for i in sorted(candidates):
+            pattern = self.patterns[i]
+            if all(
+                _term_found(t, positions, clause_ends, tokens) != _is_negated(t)
+                for t in pattern.terms
+            ):
+                yield pattern
+
+
+def _term_found(
+    term: tuple[str, ...],
+    positions: dict[str, set[int]],
+    clause_ends: set[int],
+    tokens: list[str],
+) -> bool:
+    for alt in term:
+        at_end = alt.endswith("$")
+        parts = alt.lstrip("!").rstrip("$").split("_")
+        for start in positions.get(parts[0], ()):
+            last = start + len(parts) - 1
+            if last >= len(tokens):
+                continue
+            if all(start + k in positions.get(p, ()) for k, p in enumerate(parts)) and (
+                not at_end or last in clause_ends
+            ):
+                return True
+    return False

@@ -1,4 +1,5 @@
-"""The real bot, started the way ``run_polling`` starts it, against the fake Bot API server.
+"""The real bot, started by ``bot.telegram.app.run_bot`` as ``python -m bot run`` starts it,
+against the Bot API test server.
 
 ``running_bot`` yields ``(server, application)``; the holder, store, clock and config are
 in ``application.bot_data``. Options per test come from the ``bot_options`` marker, e.g.

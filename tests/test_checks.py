@@ -21,6 +21,7 @@ from bot.analyzer import Analyzer
 from bot.checks import (
     MIN_PHRASINGS,
     confusable_problems,
+    editorial_problems,
     entry_problems,
     example_problems,
     extra_checks,
@@ -407,6 +408,124 @@ def _replace_entry(knowledge: Knowledge, entry: Entry, **changes: object) -> Kno
         dataclasses.replace(e, **changes) if e is entry else e for e in knowledge.entries
     )
     return dataclasses.replace(knowledge, entries=entries)
+
+
+# -- (g) the caveat, the doctor line and hard words --------------------------------------------
+
+
+def test_the_real_knowledge_has_no_editorial_warnings(real: LoadResult) -> None:
+    problems = editorial_problems(real.knowledge)
+    assert problems == [], "\n".join(map(str, problems))
+
+
+def test_an_answer_on_supplements_without_not_proven(kdir: Path) -> None:
+    set_field(
+        kdir,
+        "faq/supplementen.yaml",
+        "welk-supplement",
+        "answer",
+        ["    answer: Kies een organisch supplement, zoals magnesiumcitraat."],
+    )
+    result, knowledge = load(kdir)
+    (warning,) = mentioning(editorial_problems(knowledge), "'welk-supplement'")
+    assert place_of(warning) == place(knowledge.by_id["welk-supplement"])
+    assert "niet bewezen" in warning.message and "treatment: true" in warning.message
+    assert_warning(warning, "Het is niet bewezen dat magnesium helpt tegen RLS.")
+    assert warning in extra_checks(result, today=TODAY, now=NOW)
+
+
+def test_the_caveat_is_asked_only_of_answers_on_supplements_or_treatment(kdir: Path) -> None:
+    answer = ["    answer: Magnesium zit in noten."]
+    set_field(kdir, "faq/tekort.yaml", "voeding-met-magnesium", "answer", answer)
+    _, knowledge = load(kdir)
+    assert not knowledge.by_id["voeding-met-magnesium"].treatment
+    assert mentioning(editorial_problems(knowledge), "'voeding-met-magnesium'") == []
+
+
+def test_an_answer_on_treatment_without_the_doctor_line(kdir: Path) -> None:
+    set_field(
+        kdir,
+        "faq/rls.yaml",
+        "helpt-magnesium-tegen-rls",
+        "doctor_advice",
+        ["    doctor_advice: false"],
+    )
+    _, knowledge = load(kdir)
+    (warning,) = mentioning(editorial_problems(knowledge), "'helpt-magnesium-tegen-rls'")
+    assert place_of(warning) == place(knowledge.by_id["helpt-magnesium-tegen-rls"])
+    assert "arts" in warning.message
+    assert_warning(warning, "doctor_advice: true")
+
+
+def test_a_volunteer_marks_an_answer_as_treatment(kdir: Path) -> None:
+    """'treatment: true' is what makes the check ask for the caveat and the doctor line."""
+    set_field(
+        kdir,
+        "faq/tekort.yaml",
+        "voeding-met-magnesium",
+        "doctor_advice",
+        ["    doctor_advice: false", "    treatment: true"],
+    )
+    _, knowledge = load(kdir)
+    assert knowledge.by_id["voeding-met-magnesium"].treatment
+    found = mentioning(editorial_problems(knowledge), "'voeding-met-magnesium'")
+    assert len(found) == 2, "\n".join(map(str, found))  # no caveat, no doctor line
+
+
+def test_a_hard_word_in_an_answer(kdir: Path) -> None:
+    lines = _lines(kdir, "faq/tekort.yaml")
+    _, last = _field(lines, "tekort-aanvullen", "answer")
+    lines.insert(last, "      Magnesiumsuppletie werkt laxerend.")
+    _write(kdir, "faq/tekort.yaml", lines)
+    result, knowledge = load(kdir)
+    found = mentioning(editorial_problems(knowledge), "'tekort-aanvullen'", "moeilijke woord")
+    assert {p.message.split("'")[3] for p in found} == {"suppletie", "laxerend"}
+    for warning in found:
+        assert place_of(warning) == place(knowledge.by_id["tekort-aanvullen"])
+        assert_warning(warning, "gewone woorden", "jargon.yaml")
+    (laxerend,) = mentioning(found, "'laxerend'")
+    assert "laxeermiddel" in laxerend.hint  # the plainer words from jargon.yaml
+    assert laxerend in extra_checks(result, today=TODAY, now=NOW)
+
+
+def test_a_hard_word_in_a_title(kdir: Path) -> None:
+    set_field(
+        kdir,
+        "faq/rls.yaml",
+        "placebo-effect",
+        "question",
+        ["    question: Wat is de placeborespons?"],
+    )
+    _, knowledge = load(kdir)
+    assert mentioning(editorial_problems(knowledge), "'placebo-effect'", "'placeborespons'")
+
+
+def test_volunteers_extend_the_jargon_list(kdir: Path) -> None:
+    _, knowledge = load(kdir)
+    assert mentioning(editorial_problems(knowledge), "'cafeine'") == []
+    with (kdir / "jargon.yaml").open("a", encoding="utf-8") as file:
+        file.write('  cafeïne: "koffie en thee"\n')
+    _, knowledge = load(kdir)
+    (warning,) = mentioning(editorial_problems(knowledge), "'cafeine'")
+    assert place_of(warning) == place(knowledge.by_id["oorzaken-tekort"])
+    assert "koffie en thee" in warning.hint
+
+
+def test_without_a_jargon_list_there_are_no_hard_words(kdir: Path) -> None:
+    (kdir / "jargon.yaml").unlink()
+    result, knowledge = load(kdir)
+    assert knowledge.jargon == ()
+    assert result.errors == []
+
+
+def test_a_hard_word_without_plain_words_is_an_error(kdir: Path) -> None:
+    with (kdir / "jargon.yaml").open("a", encoding="utf-8") as file:
+        file.write("  metabool:\n")
+    result = load_knowledge(kdir)
+    assert result.knowledge is None
+    (error,) = result.errors
+    assert error.file.endswith("jargon.yaml") and error.line
+    assert "'metabool'" in error.message and error.hint
 
 
 # -- all together ------------------------------------------------------------------------------

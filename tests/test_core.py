@@ -407,3 +407,52 @@ def test_what_people_write_is_not_kept_in_memory_after_the_reply(desk: Helpdesk)
     assert not _kept_as_key(message, desk)
     assert not _kept_as_key(name, desk) and not _kept_as_key(medicine, desk)
     assert _kept_as_key("buurman", desk) and _kept_as_key("slikt", desk)
+
+
+def test_the_learned_view_explains_its_alarm_in_words(desk: Helpdesk) -> None:
+    model = desk.urgency.model
+    assert model is not None
+    message = "Laat maar. Ik ga slapen. Voor altijd hopelijk."
+    assert model.find(message) == "urgent_suicide"
+    words = [feature for feature, weight in model.explain(message) if weight > 0]
+    assert any("altijd" in w or "slap" in w for w in words), words
+
+
+def test_the_learned_view_lets_through_at_most_its_share_of_heavy_ordinary_examples() -> None:
+    """Thresholds are fit so that, each scored as if left out, at most false_alarms of the
+    ordinary examples with heavy words would raise an alarm; scored as trained, fewer do."""
+    from bot.core import ordinary_messages
+    from bot.crisis_model import train
+
+    knowledge = load_helpdesk().knowledge
+    examples = dict(knowledge.urgency.examples)
+    model = train(examples, list(ordinary_messages(knowledge)), knowledge.urgency.model)
+    assert model is not None
+    hard = examples["ordinary"]
+    alarms = sum(model.find(text) is not None for text in hard)
+    assert alarms / len(hard) <= knowledge.urgency.model.false_alarms
+
+
+def test_a_volunteer_teaches_the_learned_view_a_new_way_of_saying_it(tmp_path: Path) -> None:
+    import shutil
+
+    from bot.loader import DEFAULT_KNOWLEDGE_DIR
+
+    folder = tmp_path / "knowledge"
+    shutil.copytree(DEFAULT_KNOWLEDGE_DIR, folder)
+    message = "ik ga binnenkort de grote reis naar de sterren maken"
+    assert load_helpdesk(folder).respond(message, NOON).outcome is not Outcome.URGENT
+    path = folder / "urgent_examples.yaml"
+    new = [
+        "ik maak binnenkort de grote reis naar de sterren",
+        "de grote reis naar de sterren, daar ben ik klaar voor",
+        "ik wil de grote reis maken, naar de sterren, weg van alles",
+        "vannacht begin ik aan de grote reis naar de sterren",
+        "ik heb besloten: de grote reis naar de sterren",
+    ]
+    text = path.read_text(encoding="utf-8").replace(
+        "urgent_suicide:\n", "urgent_suicide:\n" + "".join(f'  - "{t}"\n' for t in new), 1
+    )
+    path.write_text(text, encoding="utf-8")
+    reply = load_helpdesk(folder).respond(message, NOON)
+    assert reply.outcome is Outcome.URGENT and "0800-0113" in reply.text

@@ -13,11 +13,13 @@ import shutil
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from bot.config import Config
+from bot.config import Config, load_config
+from bot.store import QuestionStore
 from tests.harness import run_bot
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -327,7 +329,136 @@ def test_run_uses_knowledge_dir_from_the_environment(tmp_path):
     shown = check_config(tmp_path, TELEGRAM_BOT_TOKEN=TOKEN, KNOWLEDGE_DIR=str(empty))
     assert f"knowledge_dir = {empty}" in shown.stdout.splitlines()
     result = bot(
-        tmp_path, "run", KNOWLEDGE_DIR=str(empty), DATABASE_PATH=str(tmp_path / "q.sqlite3")
+        tmp_path,
+        "run",
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_BASE_URL="http://127.0.0.1:9/bot",  # never reached: the knowledge stops it
+        KNOWLEDGE_DIR=str(empty),
+        DATABASE_PATH=str(tmp_path / "q.sqlite3"),
     )
     assert result.returncode == 1, result.stdout + result.stderr
     assert f"--knowledge {empty}" in result.stderr
+
+
+# -- every setting range-checked, read in one place ----------------------------------------
+
+OUT_OF_RANGE = [
+    ("RETENTION_DAYS", "1000000"),
+    ("RETENTION_DAYS", "-1"),
+    ("RETENTION_DAYS", "90 dagen"),
+    ("WEBHOOK_PORT", "70000"),
+    ("WEBHOOK_PORT", "0"),
+    ("RELOAD_INTERVAL", "inf"),
+    ("RELOAD_INTERVAL", "nan"),
+    ("RELOAD_INTERVAL", "0.1"),
+    ("RELOAD_INTERVAL", "7200"),
+    ("TELEGRAM_BASE_URL", "127.0.0.1:8081/bot"),
+    ("TELEGRAM_BASE_FILE_URL", "ftp://files.example.nl/"),
+    ("KNOWLEDGE_DIR", "/bestaat/niet"),
+    ("ADMIN_CHAT_IDS", "5550001,beheerder"),
+    ("WEBHOOK_URL", "https://bot.example.nl:9999/telegram"),
+    ("WEBHOOK_URL", "http://bot.example.nl/telegram"),
+    ("WEBHOOK_SECRET", "geheim met spaties"),
+    ("WEBHOOK_LISTEN", "overal en nergens"),
+    ("HEARTBEAT_FILE", "/bestaat/niet/heartbeat"),
+    ("LOG_LEVEL", "LUID"),
+    ("LOG_MESSAGES", "misschien"),
+    ("TZ", "Europe/Amsterdamm"),
+    ("EDITOR_CHAT_IDS", "5550002,redacteur"),
+    ("WORKSPACE_URL", "http://werkplek.example.nl"),
+    ("WORKSPACE_URL", "werkplek.example.nl"),
+    ("WORKSPACE_LISTEN", "overal en nergens"),
+    ("WORKSPACE_PORT", "70000"),
+    ("WORKSPACE_BESIDE_BOT", "misschien"),
+]
+
+
+@pytest.mark.parametrize(("name", "value"), OUT_OF_RANGE)
+def test_every_setting_is_checked_with_one_clear_line(name, value):
+    env = {"WEBHOOK_SECRET": SECRET} if name == "WEBHOOK_URL" else {}
+    _, problems = load_config(env={**env, name: value}, env_file=None)
+    assert len(problems) == 1 and name in problems[0], problems
+
+
+def test_settings_at_the_edges_of_their_ranges_are_accepted(tmp_path):
+    env = {
+        "RETENTION_DAYS": "3650",
+        "WEBHOOK_PORT": "65535",
+        "RELOAD_INTERVAL": "0.2",
+        "TELEGRAM_BASE_URL": "http://127.0.0.1:8081/bot",
+        "WEBHOOK_URL": "https://bot.example.nl:8443/telegram",
+        "WEBHOOK_SECRET": SECRET,
+        "WEBHOOK_LISTEN": "::1",
+        "HEARTBEAT_FILE": str(tmp_path / "heartbeat"),
+        "LOG_MESSAGES": "nee",
+        "TZ": "Europe/Amsterdam",
+        "WORKSPACE_URL": "http://localhost:8080/",
+        "WORKSPACE_PORT": "1",
+        "WORKSPACE_BESIDE_BOT": "nee",
+    }
+    config, problems = load_config(env=env, env_file=None)
+    assert problems == []
+    assert (config.retention_days, config.webhook_port, config.reload_seconds) == (3650, 65535, 0.2)
+    assert not config.log_messages
+    assert (config.workspace_url, config.workspace_port) == ("http://localhost:8080", 1)
+    assert not config.workspace_beside_bot
+
+
+def test_check_config_and_run_refuse_settings_out_of_range(tmp_path):
+    bad = {"RETENTION_DAYS": "1000000", "WEBHOOK_PORT": "70000", "RELOAD_INTERVAL": "inf"}
+    shown = check_config(tmp_path, TELEGRAM_BOT_TOKEN=TOKEN, **bad)
+    assert shown.returncode == 1
+    problems = [line for line in output_lines(shown) if line.startswith("Probleem: ")]
+    assert [p.split()[1].split("=")[0] for p in problems] == list(bad), problems
+    started = bot(
+        tmp_path,
+        "run",
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_BASE_URL="http://127.0.0.1:9/bot",  # never reached: the settings stop it
+        DATABASE_PATH=str(tmp_path / "q.sqlite3"),
+        **bad,
+    )
+    assert started.returncode == 2
+    assert [line.split()[1].split("=")[0] for line in output_lines(started)] == list(bad)
+
+
+def test_a_token_only_in_env_file_starts_the_telegram_bot_not_the_chat(tmp_path):
+    """A bare ``python -m bot`` reads .env like ``run`` does: with the token there it is the
+    Telegram bot (here stopped by a setting out of range), not the console chat."""
+    (tmp_path / ".env").write_text(
+        f"TELEGRAM_BOT_TOKEN={TOKEN}\nRELOAD_INTERVAL=inf\n", encoding="utf-8"
+    )
+    result = bot(tmp_path)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert output_lines(result) == [
+        "Configuratie: RELOAD_INTERVAL=inf moet tussen 0.2 en 3600 liggen."
+    ]
+
+
+def test_report_reads_the_database_from_env_file(tmp_path):
+    database = tmp_path / "elders" / "vragen.sqlite3"
+    store = QuestionStore(database)
+    store.record_question("helpt ijzer tegen rls?", "referral", datetime.now(UTC))
+    store.close()
+    (tmp_path / ".env").write_text(f"DATABASE_PATH={database}\n", encoding="utf-8")
+    result = bot(tmp_path, "report")
+    assert result.returncode == 0, result.stderr
+    assert "helpt ijzer tegen rls?" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("arguments", "says"),
+    [
+        (("--since", "gisteren"), "'gisteren' is geen datum"),
+        (("--database", "{tmp}/geen.sqlite3"), "is geen SQLite-database"),
+        (("--database", "{tmp}/nergens.sqlite3"), "bestaat niet"),
+    ],
+)
+def test_report_says_in_one_line_what_is_wrong(tmp_path, arguments, says):
+    (tmp_path / "geen.sqlite3").write_text("een tekstbestand, geen database\n", encoding="utf-8")
+    args = [a.format(tmp=tmp_path) for a in arguments]
+    result = bot(tmp_path, "report", *args)
+    assert result.returncode in (1, 2)
+    assert "Traceback" not in result.stderr
+    assert says in result.stderr
+    assert not (tmp_path / "nergens.sqlite3").exists()  # a report makes no database

@@ -21,7 +21,6 @@ from pathlib import Path
 import pytest
 
 from bot.replies import Outcome
-from bot.store import QuestionStore
 from tests.conftest import ADMIN_ID, TIMEOUT, USER, RunningBot, bot_running, say
 from tests.test_telegram_e2e import (
     CLEAR,
@@ -116,8 +115,8 @@ async def test_a_reply_in_flight_when_the_outage_starts_still_arrives_once(tmp_p
         await say(server, SMALLTALK)
         server.latency = 0.5  # every answer from Telegram takes half a second
         server.user_sends_text(CLEAR)
-        await server.wait_for("sendChatAction", count=2, timeout=TIMEOUT)  # typing, in flight
-        server.go_offline(mode)  # the typing and then the reply fail
+        await server.wait_for("sendMessage", count=2, timeout=TIMEOUT)  # the reply, in flight
+        server.go_offline(mode)  # the reply fails
         await asyncio.sleep(1.5)
         server.latency = 0.0
         server.go_online()
@@ -184,7 +183,7 @@ BREAKAGES = {
 @pytest.mark.parametrize("breakage", list(BREAKAGES))
 async def test_knowledge_gone_at_run_time_keeps_the_last_good_answers(tmp_path, caplog, breakage):
     caplog.set_level(logging.INFO, logger="bot")
-    async with bot_running(tmp_path, reload_seconds=0.1) as running:
+    async with bot_running(tmp_path, reload_seconds=0.2) as running:
         server = running.server
         folder = running.config.knowledge_dir
         before = running.holder.current
@@ -218,7 +217,7 @@ async def test_knowledge_gone_at_run_time_keeps_the_last_good_answers(tmp_path, 
 
 async def test_a_file_cut_off_mid_write_is_refused_and_the_repair_picked_up(tmp_path, caplog):
     caplog.set_level(logging.INFO, logger="bot")
-    async with bot_running(tmp_path, reload_seconds=0.1) as running:
+    async with bot_running(tmp_path, reload_seconds=0.2) as running:
         server = running.server
         await say(server, "/start", ADMIN_ID)
         path = running.config.knowledge_dir / "faq" / "tekort.yaml"
@@ -325,7 +324,7 @@ async def test_a_database_whose_folder_cannot_be_made_is_logged_once(tmp_path, c
     caplog.set_level(logging.INFO, logger="bot")
     folder = tmp_path / "data"
     path = folder / "q.sqlite3"
-    async with bot_running(tmp_path, store=QuestionStore(path)) as running:
+    async with bot_running(tmp_path, database=path) as running:
         server = running.server
         first, *during, after = stored_questions(running, 5)
         await say(server, first)

@@ -346,6 +346,62 @@ def test_an_unknown_placeholder_in_a_message(kdir: Path) -> None:
     assert "{telefoon}" in error.hint
 
 
+# Every place a volunteer writes a template: the urgent reply, an answer, a smalltalk reply.
+TEMPLATE_PLACES = [
+    ("messages.yaml", "Is er levensgevaar? Bel meteen 112.", "urgent: |-"),
+    ("faq/stichting.yaml", "{email}", "  - id: contact-stichting"),
+    ("smalltalk.yaml", "{naam}", "    reply:"),
+]
+
+
+@pytest.mark.parametrize("broken", ["} {", "{{email}}", "{email!r}", "{telefoon:>20}", "{0}", "{"])
+@pytest.mark.parametrize(("rel", "needle", "block"), TEMPLATE_PLACES)
+def test_a_template_that_cannot_be_filled_in_is_refused_where_it_stands(
+    kdir: Path, broken: str, rel: str, needle: str, block: str
+) -> None:
+    """Filled in as the bot does (str.format): '}{' once broke every emergency reply."""
+    text = read(kdir, rel)
+    at = text.index(needle) + len(needle)
+    write(kdir, rel, text[:at] + " " + broken + text[at:])
+    error = only_error(load_knowledge(kdir))
+    assert error.file == f"knowledge/{rel}"
+    lines = read(kdir, rel).splitlines()
+    at_line = next(i for i, line in enumerate(lines) if f"{needle} {broken}" in line)
+    # The line of the field that holds the text: its key stands on or above the broken line.
+    key = "answer:" if block.startswith("  - id") else block.strip()
+    expected = max(i for i in range(at_line + 1) if lines[i].lstrip().startswith(key)) + 1
+    assert error.line == expected, str(error)
+    says(error, "{")
+
+
+@pytest.mark.parametrize(
+    ("key", "number"),
+    [("urgent", "112"), ("urgent", "0800-0113"), ("urgent_suicide", "0800-0113")],
+)
+def test_an_urgent_reply_without_its_numbers_is_refused(kdir: Path, key: str, number: str) -> None:
+    text = read(kdir, "messages.yaml")
+    start = text.index(f"\n{key}: |-") + 1
+    end = text.index("\n", text.index("Je hoeft dit niet alleen te doen.", start))
+    write(kdir, "messages.yaml", text[:start] + text[start:end].replace(number, "…") + text[end:])
+    error = only_error(load_knowledge(kdir))
+    assert (error.file, error.line) == (
+        "knowledge/messages.yaml",
+        line_of(kdir, "messages.yaml", f"{key}: |-"),
+    )
+    says(error, number)
+
+
+def test_an_unknown_urgent_reply_is_refused(kdir: Path) -> None:
+    replace(
+        kdir,
+        "urgent.yaml",
+        "name: zelfdoding\n    reply: urgent_suicide",
+        "name: zelfdoding\n    reply: urgent_zelf",
+    )
+    error = only_error(load_knowledge(kdir))
+    says(error, "urgent_zelf", "urgent_suicide")
+
+
 @pytest.mark.parametrize(
     ("old", "new", "words"),
     [

@@ -264,8 +264,8 @@ async def test_off_topic_question_refers_to_the_helpline_with_its_opening_state(
 async def test_urgent_message_points_to_112_and_113_and_is_not_stored(running_bot):
     server, application = running_bot
     reply = await say(server, URGENT)
-    assert reply["text"] == desk(application).composer.message("urgent")
-    assert "112" in reply["text"] and "113" in reply["text"]
+    assert reply["text"] == desk(application).composer.message("urgent_suicide")
+    assert "112" in reply["text"] and "0800-0113" in reply["text"]
     assert "reply_markup" not in reply
     await asyncio.sleep(0.1)
     assert unanswered(db_path(application)) == []
@@ -334,7 +334,9 @@ async def test_feedback_is_counted_and_the_thumbs_disappear(running_bot):
     assert rows == [(CLEAR_ID, 1, 1, 0)]
 
 
-async def test_typing_is_shown_before_the_reply(running_bot):
+async def test_a_reply_is_one_request_without_a_typing_action(running_bot):
+    """The answer is ready at once: a "typing…" action first would only use up half of
+    Telegram's 30 requests a second."""
     server, _ = running_bot
     await say(server, CLEAR)
     methods = [
@@ -342,7 +344,7 @@ async def test_typing_is_shown_before_the_reply(running_bot):
         for c in server.calls
         if c.params.get("chat_id") == USER and c.method in ("sendChatAction", "sendMessage")
     ]
-    assert methods == [("sendChatAction", "typing"), ("sendMessage", None)]
+    assert methods == [("sendMessage", None)]
 
 
 # -- groups ----------------------------------------------------------------------------------
@@ -581,6 +583,51 @@ async def test_live_reload_refuses_a_broken_change_and_tells_the_admins(running_
     assert f"{first_line} (hersteld)" in (await say(server, CLEAR))["text"]
     notices = [m["text"] for m in server.sent_messages(ADMIN_ID)]
     assert sum("NIET" in t for t in notices) == 1  # the broken version is reported once
+
+
+def _urgent_text_broken(text: str, how: str) -> str | None:
+    """messages.yaml as a volunteer might leave it; None: the file is gone."""
+    start = text.index("\nurgent: |-\n") + 1
+    end = text.index("\nurgent_suicide: |-\n")
+    block = text[start:end]
+    broken = {
+        "stray braces": block.replace("Bel meteen 112.", "Bel meteen 112. } {"),
+        "doubled braces": block.replace("Bel meteen 112.", "Bel meteen 112 ({{email}})."),
+        "unknown placeholder": block.replace("Bel meteen 112.", "Bel meteen {nummer}."),
+        "numbers gone": block.replace("112", "het alarmnummer").replace("0800-0113", "113"),
+        "empty": "urgent: ''",
+        "key gone": "",
+        "bad yaml": block + '\nurgent_extra: "niet afgesloten\n',
+        "file gone": None,
+    }[how]
+    return None if broken is None else text[:start] + broken + text[end:]
+
+
+@pytest.mark.bot_options(reload_seconds=0.2)
+async def test_no_change_to_the_messages_keeps_112_and_113_from_someone_in_danger(running_bot):
+    """Each broken messages.yaml is refused, the admins hear of it, and an emergency still
+    gets the emergency reply, with 112 and 0800-0113."""
+    server, application = running_bot
+    await say(server, "/start", ADMIN_ID)
+    path = application.bot_data["config"].knowledge_dir / "messages.yaml"
+    original = path.read_text(encoding="utf-8")
+    ways = ["stray braces", "doubled braces", "unknown placeholder", "numbers gone", "empty"]
+    ways += ["key gone", "bad yaml", "file gone"]
+    for count, how in enumerate(ways, 1):
+        broken = _urgent_text_broken(original, how)
+        if broken is None:
+            path.unlink()
+        else:
+            write_atomically(path, broken)
+        await server.wait_for_message(ADMIN_ID, text_contains="NIET", count=count, timeout=TIMEOUT)
+        for message, reply_key in (
+            (URGENT, "urgent_suicide"),
+            ("ik heb 30 pillen geslikt", "urgent"),
+        ):
+            reply = await say(server, message)
+            assert reply["text"] == desk(application).composer.message(reply_key), how
+            assert "112" in reply["text"] and "0800-0113" in reply["text"], how
+        write_atomically(path, original)
 
 
 # -- failures --------------------------------------------------------------------------------

@@ -176,11 +176,14 @@ def test_settings_for_the_workspace() -> None:
             "EDITOR_CHAT_IDS": "12, 34",
             "ADMIN_CHAT_IDS": "56",
             "WORKSPACE_URL": "http://voorbeeld.nl",
-        }
+        },
+        env_file=None,
     )
     assert config.editors == {12, 34, 56}
     assert any("WORKSPACE_URL" in p for p in problems)
-    config, problems = load_config({"WORKSPACE_URL": "https://voorbeeld.nl/werkplek/"})
+    config, problems = load_config(
+        {"WORKSPACE_URL": "https://voorbeeld.nl/werkplek/"}, env_file=None
+    )
     assert config.workspace_url == "https://voorbeeld.nl/werkplek"
     assert config.workspace_listen == "127.0.0.1" and not problems
 
@@ -418,13 +421,13 @@ def test_cli_main_knows_the_workspace() -> None:
 # -- /werkplek on Telegram --------------------------------------------------------------------
 
 LOCAL_WORKSPACE = {
-    "editor_chat_ids": frozenset({USER}),
-    "workspace_url": "http://127.0.0.1:9",
-    "workspace_beside_bot": False,  # no server needed here: the link is what is tested
+    "EDITOR_CHAT_IDS": str(USER),
+    "WORKSPACE_URL": "http://127.0.0.1:9",
+    "WORKSPACE_BESIDE_BOT": "nee",  # no server needed here: the link is what is tested
 }
 
 
-@pytest.mark.bot_options(config_options=LOCAL_WORKSPACE)
+@pytest.mark.bot_options(settings=LOCAL_WORKSPACE)
 async def test_an_editor_gets_a_one_time_link_without_preview(running_bot) -> None:
     server, application = running_bot
     reply = await say(server, "/werkplek")
@@ -438,7 +441,7 @@ async def test_an_editor_gets_a_one_time_link_without_preview(running_bot) -> No
     assert tokens.redeem(link) is None
 
 
-@pytest.mark.bot_options(config_options=LOCAL_WORKSPACE)
+@pytest.mark.bot_options(settings=LOCAL_WORKSPACE)
 async def test_werkplek_is_only_for_editors_in_a_private_chat(running_bot) -> None:
     server, application = running_bot
     messages = application.bot_data["holder"].current.composer

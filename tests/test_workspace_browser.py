@@ -77,12 +77,8 @@ class Desk:
 async def workspace_desk(browser, tmp_path: Path) -> AsyncIterator[Desk]:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    options = {
-        "editor_chat_ids": frozenset({USER}),
-        "workspace_url": url,
-        "workspace_port": port,
-    }
-    async with bot_running(tmp_path, reload_seconds=0.2, config_options=options) as running:
+    settings = {"EDITOR_CHAT_IDS": str(USER), "WORKSPACE_URL": url, "WORKSPACE_PORT": str(port)}
+    async with bot_running(tmp_path, reload_seconds=0.2, settings=settings) as running:
         context = await browser.new_context(viewport={"width": 1280, "height": 900}, locale="nl-NL")
         context.set_default_timeout(WAIT_MS)
         try:
@@ -182,9 +178,9 @@ async def test_a_conflicting_edit_is_refused(browser, tmp_path: Path) -> None:
         await log_in_from_the_bot(desk)
         await open_entry(desk, "Hoe word ik lid van de stichting?")
         path = desk.knowledge / FILE
-        theirs = path.read_text(encoding="utf-8").replace(
-            "Je kunt je bij de stichting inschrijven als lid.", "Inschrijven kan op de website."
-        )
+        ours = path.read_text(encoding="utf-8")
+        theirs = ours.replace("Dan helpen we je verder.", "Inschrijven kan op de website.")
+        assert theirs != ours
         path.write_text(theirs, encoding="utf-8")  # a colleague published meanwhile
         await desk.page.get_by_label("Antwoord", exact=True).fill("Mijn versie.")
         await desk.page.get_by_role("button", name="Publiceer").click()

@@ -7,11 +7,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import yaml
 
+from bot.core import Helpdesk
+from bot.replies import Outcome
+
 DATA = Path(__file__).parent / "data"
+CRISIS_DEVELOPMENT = ("crisis_dev", "crisis_dev2")
+CRISIS_HELD_OUT = ("crisis_heldout",)
+CRISIS_NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
 PARTS = ("dev", "dev2", "dev3", "dev4", "heldout", "heldout2", "heldout3")
 
 
@@ -121,3 +128,38 @@ def evaluate(cases: list[Case], respond: Responder) -> Figures:
             else:
                 f.misses.append(f"{outcome} {faq_id} != {wanted}: {case.text!r}")
     return f
+
+
+@dataclass
+class Tally:
+    found: int = 0
+    total: int = 0
+    misses: list[str] = field(default_factory=list)
+
+    @property
+    def rate(self) -> float:
+        return self.found / self.total if self.total else 1.0
+
+
+def measure_crisis(desk: Helpdesk, parts: tuple[str, ...]) -> dict[str, Tally]:
+    """Per kind (suicide, acute, false_alarm): how many of the parts' messages got it right."""
+    suicide_reply = desk.composer.message("urgent_suicide")
+    tallies = {kind: Tally() for kind in ("suicide", "acute", "false_alarm")}
+    for part in parts:
+        data = yaml.safe_load((DATA / f"{part}.yaml").read_text(encoding="utf-8"))
+        for kind, messages in data.items():
+            for text in messages:
+                reply = desk.respond(text, CRISIS_NOW)
+                urgent = reply.outcome is Outcome.URGENT
+                tally = tallies["false_alarm" if kind == "ordinary" else kind]
+                tally.total += 1
+                # Thoughts of suicide count only with the reply that puts 113 first.
+                hit = {
+                    "suicide": urgent and reply.text == suicide_reply,
+                    "acute": urgent,
+                    "ordinary": urgent,
+                }[kind]
+                tally.found += hit
+                if hit == (kind == "ordinary"):
+                    tally.misses.append(text)
+    return tallies

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from html import escape
 
 from telegram import Message, Update
@@ -65,7 +66,14 @@ async def stats_command(update: Update, context: Context) -> None:
     store = context.bot_data.get("store")
     if store is None:
         return
-    report = await asyncio.to_thread(build_report, store)
+    try:
+        report = await asyncio.to_thread(build_report, store)
+    except (sqlite3.Error, OSError) as exc:
+        log.error("The database cannot be read for /stats (%s).", exc)
+        await send_html(
+            message, escape(desk(context).composer.message("stats_unavailable"), quote=False)
+        )
+        return
     questions = {e.id: e.question for e in desk(context).knowledge.entries}
     # Split the text first and wrap every part: a <pre> cut in two is refused by Telegram.
     room = MAX_MESSAGE_CHARS - len("<pre></pre>")

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
+import signal
 import sys
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 from urllib.parse import urlparse
 
 from telegram import BotCommand, Update
@@ -22,16 +24,17 @@ from telegram.ext import (
     filters,
 )
 
-from bot.config import Config, load_config
+from bot.config import Config
 from bot.core import Helpdesk, load_helpdesk
 from bot.holder import HelpdeskHolder
-from bot.logs import setup_logging
 from bot.store import QuestionStore
-from bot.telegram import admin, handlers, workspace
+from bot.telegram import admin, handlers, webhook, workspace
 
 log = logging.getLogger(__name__)
 COMMANDS = ("start", "help", "onderwerpen", "contact", "privacy")
 PURGE_EVERY_SECONDS = 3600
+STOP_POLL_SECONDS = 0.05
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGABRT)
 
 
 def build_application(
@@ -102,8 +105,13 @@ async def _post_init(application: Application) -> None:
         asyncio.create_task(admin.watch_knowledge(application, config.reload_seconds)),
         asyncio.create_task(_housekeeping(application)),
     ]
-    application.bot_data["background"] = tasks
+    # Before ``started`` is told: a started bot serves its workspace too (when it has one).
     await workspace.start_beside(application)
+    for call in application.bot_data.get("on_started", ()):
+        result = call(application)
+        if asyncio.iscoroutine(result):
+            tasks.append(asyncio.create_task(result))
+    application.bot_data["background"] = tasks
 
 
 async def _post_stop(application: Application) -> None:
@@ -135,29 +143,36 @@ async def _housekeeping(application: Application) -> None:
         await asyncio.sleep(min(config.reload_seconds * 5, 30))
 
 
-def run_bot(knowledge_dir: Path | None = None) -> int:
-    """Start the bot on Telegram with the configuration from the environment."""
-    config, problems = load_config(env_file=Path(".env"))
-    if knowledge_dir is not None:
-        config = Config(**{**config.__dict__, "knowledge_dir": Path(knowledge_dir)})
-    if not config.token:
-        problems.insert(
-            0, "TELEGRAM_BOT_TOKEN ontbreekt: maak een bot bij @BotFather en zet het token."
-        )
-    if problems:
-        for problem in problems:
-            print(f"Configuratie: {problem}", file=sys.stderr)
-        return 2
-    setup_logging(
-        config.log_level, [config.token or "", config.webhook_secret or ""], config.log_messages
-    )
-    helpdesk = load_helpdesk(config.knowledge_dir, config.retention_days)
+def run_bot(
+    config: Config,
+    *,
+    helpdesk: Helpdesk | None = None,
+    clock: Callable[[], datetime] | None = None,
+    stop: threading.Event | None = None,
+    started: Callable[[Application], None] | None = None,
+) -> int:
+    """Run the bot on Telegram until SIGINT or SIGTERM, or until ``stop`` is set.
+
+    ``helpdesk`` is the knowledge loaded already from ``config`` (the command line loads it
+    first, to report its problems); ``clock`` the time replies are written for; ``started``
+    is called with the application when it has started up, before the first update is
+    fetched. Without ``stop`` the bot stops on the signals; with it, only when it is set,
+    so that it can run in a thread of another program (the tests do).
+    """
+    if helpdesk is None:
+        helpdesk = load_helpdesk(config.knowledge_dir, config.retention_days)
     holder = HelpdeskHolder(helpdesk, config.knowledge_dir, config.retention_days)
     store = QuestionStore(config.database, config.retention_days)
-    application = build_application(config, holder, store)
+    application = build_application(config, holder, store, clock)
+    application.bot_data["on_started"] = [
+        *([started] if started else []),
+        *([functools.partial(_stop_when_set, stop)] if stop else []),
+    ]
     log.info("Starting with %d questions.", len(helpdesk.knowledge.entries))
+    signals = () if stop is not None else STOP_SIGNALS
     try:
         if config.webhook_url:
+            webhook.guard(config.webhook_secret or "")
             path = urlparse(config.webhook_url).path.strip("/") or "telegram"
             application.run_webhook(
                 listen=config.webhook_listen,
@@ -167,9 +182,12 @@ def run_bot(knowledge_dir: Path | None = None) -> int:
                 secret_token=config.webhook_secret,
                 allowed_updates=Update.ALL_TYPES,
                 bootstrap_retries=-1,
+                stop_signals=signals,
             )
         else:
-            application.run_polling(allowed_updates=Update.ALL_TYPES, bootstrap_retries=-1)
+            application.run_polling(
+                allowed_updates=Update.ALL_TYPES, bootstrap_retries=-1, stop_signals=signals
+            )
     except InvalidToken:
         print(
             "Configuratie: Telegram kent TELEGRAM_BOT_TOKEN niet (ingetrokken of niet volledig "
@@ -178,3 +196,11 @@ def run_bot(knowledge_dir: Path | None = None) -> int:
         )
         return 2
     return 0
+
+
+async def _stop_when_set(stop: threading.Event, application: Application) -> None:
+    """Stop as a signal would, once ``stop`` (set from another thread) is set; if it is set
+    while the bot is still starting, once it has started."""
+    while not (stop.is_set() and application.running):
+        await asyncio.sleep(STOP_POLL_SECONDS)
+    application.stop_running()

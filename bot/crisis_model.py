@@ -1,0 +1,122 @@
+"""A second, learned view on emergencies, beside the patterns of urgent.yaml: it can only add
+urgency, never take it away.
+
+Patterns catch what was foreseen; people in crisis often say it in words nobody foresaw ('ik
+ga slapen, voor altijd hopelijk'). This view is naive Bayes over the word stems and pairs of
+stems of a message, trained when the knowledge loads on knowledge/urgent_examples.yaml:
+messages about suicide or self-harm, about bodily danger now, and ordinary messages with
+heavy words; the FAQ's phrasings, the questions the article does not answer and smalltalk
+count as ordinary too. A message's score for a kind is the sum of its features' log-ratios
+(that kind against ordinary), divided by the square root of their number, so that a long story
+is not urgent for its length alone.
+
+The threshold of each kind is fit on the examples themselves: every ordinary example with heavy
+words is scored as if it had not been trained on (leave-one-out, exact for naive Bayes), and
+the threshold is set so that at most ``false_alarms`` of them would raise an alarm. Adding
+examples retunes it; there is nothing to fit by hand. ``explain`` names the words that weighed
+most, so every alarm can be explained.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import Stemmer
+
+from bot.text import normalise
+
+SUICIDE, ACUTE = "urgent_suicide", "urgent"
+_KINDS = (SUICIDE, ACUTE)
+_stemmer = Stemmer.Stemmer("dutch")
+
+
+def features(text: str) -> frozenset[str]:
+    """The stems of a message's words, and each pair of neighbouring stems."""
+    stems = _stemmer.stemWords(normalise(text).split())
+    return frozenset(stems) | {f"{a} {b}" for a, b in itertools.pairwise(stems)}
+
+
+@dataclass(frozen=True)
+class ModelSettings:
+    smoothing: float = 0.25  # added to every count, so that one example does not decide
+    false_alarms: float = 0.02  # the share of ordinary examples with heavy words let through
+
+
+@dataclass(frozen=True)
+class CrisisModel:
+    weights: dict[str, dict[str, float]]  # kind → feature → log-ratio against ordinary
+    thresholds: dict[str, float]
+
+    def scores(self, text: str) -> dict[str, float]:
+        found = features(text)
+        return {kind: _score(self.weights[kind], found) for kind in _KINDS}
+
+    def find(self, text: str) -> str | None:
+        """The reply the message needs (urgent_suicide or urgent), or None."""
+        over = {k: s - self.thresholds[k] for k, s in self.scores(text).items()}
+        kind = max(over, key=over.__getitem__)
+        return kind if over[kind] > 0 else None
+
+    def explain(self, text: str, kind: str = SUICIDE, top: int = 5) -> list[tuple[str, float]]:
+        """The features of the message that weighed most towards ``kind``."""
+        weights = self.weights[kind]
+        found = [(f, weights[f]) for f in features(text) if f in weights]
+        return sorted(found, key=lambda item: -item[1])[:top]
+
+
+def _score(weights: dict[str, float], found: Iterable[str]) -> float:
+    known = [weights[f] for f in found if f in weights]
+    return sum(known) / math.sqrt(len(known)) if known else 0.0
+
+
+def train(
+    examples: dict[str, tuple[str, ...]], ordinary: list[str], settings: ModelSettings
+) -> CrisisModel | None:
+    """``examples``: urgent_suicide, urgent, ordinary (with heavy words) and stories (long,
+    plain); ``ordinary``: more messages that are no emergency. None without enough examples."""
+    hard = [features(t) for t in examples.get("ordinary", ())]
+    plain = [features(t) for t in (*examples.get("stories", ()), *ordinary)]
+    docs = {kind: [features(t) for t in examples.get(kind, ())] for kind in _KINDS}
+    docs["ordinary"] = hard + plain
+    if any(len(d) < 10 for d in docs.values()) or len(hard) < 10:
+        return None
+    counts = {kind: Counter(f for doc in d for f in doc) for kind, d in docs.items()}
+    size, ordinary_size = {k: len(docs[k]) for k in _KINDS}, len(docs["ordinary"])
+    a = settings.smoothing
+    log = [math.log(n + a) for n in range(max(size.values()) + ordinary_size + 1)]
+
+    def log_ratios(kind: str, left_out: int) -> dict[str, float]:
+        """Each feature's log-ratio, with ``left_out`` ordinary examples taken away from its
+        count: 1 to score an ordinary example as if it had not been trained on."""
+        in_kind, in_ordinary = counts[kind], counts["ordinary"]
+        kind_total = math.log(size[kind] + 2 * a)
+        ordinary_total = math.log(ordinary_size - left_out + 2 * a)
+        return {
+            f: log[in_kind[f]] - kind_total - log[in_ordinary[f] - left_out] + ordinary_total
+            for f in in_kind.keys() | in_ordinary.keys()
+            # in an ordinary example, and not of the left-out one alone
+            if in_ordinary[f] >= left_out and in_kind[f] + in_ordinary[f] > left_out
+        }
+
+    weights = {}
+    thresholds = {}
+    for kind in _KINDS:
+        weights[kind] = log_ratios(kind, 0)
+        left_out = log_ratios(kind, 1)  # exact leave-one-out for every ordinary example
+        # Heavy words may raise an alarm now and then (false_alarms); plain messages, four
+        # times less often.
+        thresholds[kind] = max(
+            _quantile([_score(left_out, doc) for doc in hard], settings.false_alarms),
+            _quantile([_score(left_out, doc) for doc in plain], settings.false_alarms / 4),
+        )
+    return CrisisModel(weights, thresholds)
+
+
+def _quantile(scores: list[float], share: float) -> float:
+    """The threshold that lets at most ``share`` of ``scores`` lie above it."""
+    ordered = sorted(scores)
+    return ordered[len(ordered) - 1 - int(len(ordered) * share)]

@@ -1,0 +1,102 @@
+"""Emergencies on messages written by people who had seen neither knowledge/urgent.yaml nor
+the matcher (tests/data/crisis_*.yaml), in three kinds: thoughts of suicide or self-harm (they
+must get the reply with 113 and 0800-0113), bodily danger now (an urgent reply), and ordinary
+messages with heavy words, idioms, jokes and past events (no urgent reply).
+
+The development parts are also the examples the learned view is trained on, so their figures
+say how well the detector fits. They are held to every emergency found; false alarms to a
+ceiling above today's, with the 2% target a strict expected failure. The held-out part is only
+measured, its messages never shown: it is held to floors below what it reached, and to the
+targets as strict expected failures, until the detector reaches them on text it has never seen.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core import Helpdesk, load_helpdesk
+from tests.testset import CRISIS_DEVELOPMENT, CRISIS_HELD_OUT, Tally, measure_crisis
+
+FALSE_ALARM_TARGET = 0.02
+
+
+@pytest.fixture(scope="module")
+def desk() -> Helpdesk:
+    return load_helpdesk()
+
+
+@pytest.fixture(scope="module")
+def development(desk: Helpdesk) -> dict[str, Tally]:
+    return measure_crisis(desk, CRISIS_DEVELOPMENT)
+
+
+@pytest.fixture(scope="module")
+def held_out(desk: Helpdesk) -> dict[str, Tally]:
+    tallies = measure_crisis(desk, CRISIS_HELD_OUT)
+    for tally in tallies.values():
+        tally.misses = []  # never shown
+    return tallies
+
+
+def test_the_parts_are_large_enough(development, held_out) -> None:
+    for tallies in (development, held_out):
+        assert tallies["suicide"].total + tallies["acute"].total >= 100
+        assert tallies["false_alarm"].total >= 200
+
+
+def test_every_bodily_emergency_in_the_development_parts_is_found(development) -> None:
+    assert development["acute"].rate == 1.0, development["acute"].misses
+
+
+def test_thoughts_of_suicide_in_the_development_parts_get_113(development) -> None:
+    """One of 181 is still missed ('het is op. ik ben op.'): 'ik ben op' alone cost more
+    false alarms than it found, so the floor is 99%, not every one."""
+    assert development["suicide"].rate >= 0.99, development["suicide"].misses
+
+
+@pytest.mark.xfail(strict=True, reason="one development message is still missed")
+def test_every_thought_of_suicide_in_the_development_parts_gets_113(development) -> None:
+    assert development["suicide"].rate == 1.0
+
+
+DEVELOPMENT_FALSE_ALARM_CEILING = 0.06  # 20/455 (4.4%) when the learned view came in
+
+
+def test_false_alarms_in_the_development_parts_stay_under_their_ceiling(development) -> None:
+    tally = development["false_alarm"]
+    assert tally.rate <= DEVELOPMENT_FALSE_ALARM_CEILING, tally.misses
+
+
+@pytest.mark.xfail(strict=True, reason="heavy words in ordinary messages still raise alarms")
+def test_few_false_alarms_in_the_development_parts(development) -> None:
+    assert development["false_alarm"].rate <= FALSE_ALARM_TARGET
+
+
+# The held-out part at first sight (before any change): suicide 37/58, acute 37/50, false alarms
+# 51/241; with the lexicon by concept: 37/58, 40/50, 35/241; with the learned view beside it:
+# 54/58, 50/50, 36/241. Floors below the last, a guard against losing ground, not a target.
+HELD_OUT_FLOORS = {"suicide": 0.85, "acute": 0.9}
+HELD_OUT_FALSE_ALARM_CEILING = 0.2
+
+
+@pytest.mark.parametrize("kind", ["suicide", "acute"])
+def test_the_held_out_part_keeps_its_floor(held_out, kind) -> None:
+    assert held_out[kind].rate >= HELD_OUT_FLOORS[kind], held_out[kind].rate
+
+
+def test_the_held_out_part_keeps_its_false_alarm_ceiling(held_out) -> None:
+    assert held_out["false_alarm"].rate <= HELD_OUT_FALSE_ALARM_CEILING
+
+
+@pytest.mark.xfail(strict=True, reason="the target on text nobody has seen is not reached yet")
+def test_every_thought_of_suicide_in_the_held_out_part_gets_113(held_out) -> None:
+    assert held_out["suicide"].rate == 1.0
+
+
+def test_every_bodily_emergency_in_the_held_out_part_is_found(held_out) -> None:
+    assert held_out["acute"].rate == 1.0
+
+
+@pytest.mark.xfail(strict=True, reason="the target on text nobody has seen is not reached yet")
+def test_few_false_alarms_in_the_held_out_part(held_out) -> None:
+    assert held_out["false_alarm"].rate <= FALSE_ALARM_TARGET
