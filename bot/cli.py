@@ -1,4 +1,4 @@
-"""The command line: python -m bot [chat | ask | check | run | report | health].
+"""The command line: python -m bot [chat | ask | check | run | report | health | workspace].
 
 Without a subcommand the bot runs on Telegram when TELEGRAM_BOT_TOKEN is set (in the
 environment or in .env, like every setting: see bot/config.py), and as a console chat
@@ -105,6 +105,23 @@ def build_parser() -> argparse.ArgumentParser:
         "report", parents=[knowledge], help="overzichten van vragen zonder antwoord"
     )
     add_report_arguments(report_parser)
+    workspace = sub.add_parser(
+        "workspace",
+        parents=[knowledge],
+        help="de werkplek: vragen en antwoorden bewerken in de browser (EDITOR_CHAT_IDS)",
+        description=(
+            "De werkplek voor vrijwilligers: vragen en antwoorden bewerken, uitproberen, "
+            "controleren en publiceren in de browser. Inloggen gaat met een link die de bot "
+            "stuurt op /werkplek (aan EDITOR_CHAT_IDS en ADMIN_CHAT_IDS). Instellingen: "
+            "WORKSPACE_URL, WORKSPACE_LISTEN, WORKSPACE_PORT; zie README.md."
+        ),
+    )
+    workspace.add_argument(
+        "--listen", metavar="ADRES", default=None, help="adres (standaard: WORKSPACE_LISTEN)"
+    )
+    workspace.add_argument(
+        "--port", metavar="POORT", type=int, default=None, help="poort (standaard: WORKSPACE_PORT)"
+    )
     health = sub.add_parser(
         "health", help="is de draaiende bot gezond? (kijkt naar het bestand HEARTBEAT_FILE)"
     )
@@ -139,6 +156,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "run": cmd_run,
         "report": cmd_report,
         "health": cmd_health,
+        "workspace": cmd_workspace,
     }
     try:
         return commands[args.command](args)
@@ -337,4 +355,32 @@ def cmd_health(args: argparse.Namespace) -> int:
             f"(hoogstens {args.max_age:g} s toegestaan)."
         )
         return 1
+    return 0
+
+
+# -- workspace ----------------------------------------------------------------------------
+
+
+def cmd_workspace(args: argparse.Namespace) -> int:
+    """The volunteers' workspace as its own process; the bot hands out the login links."""
+    from bot.holder import HelpdeskHolder
+    from bot.store import QuestionStore
+    from bot.workspace.service import build_workspace, serve, shared_tokens
+
+    # The bot runs in another process: share the login tokens through the file.
+    config = replace(args.config, workspace_beside_bot=False)
+    for problem in args.problems:
+        print(f"Configuratie: {problem}", file=sys.stderr)
+    if not config.editors:
+        print(
+            "Let op: EDITOR_CHAT_IDS en ADMIN_CHAT_IDS zijn leeg, dus niemand kan inloggen.",
+            file=sys.stderr,
+        )
+    helpdesk = _load(config.knowledge_dir, config.retention_days)
+    if helpdesk is None:
+        return 1
+    holder = HelpdeskHolder(helpdesk, config.knowledge_dir, config.retention_days)
+    store = QuestionStore(config.database, config.retention_days)
+    workspace = build_workspace(config, holder, shared_tokens(config), store, own_holder=True)
+    serve(workspace, args.listen or config.workspace_listen, args.port or config.workspace_port)
     return 0

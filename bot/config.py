@@ -35,6 +35,8 @@ SQLITE_HEADER = b"SQLite format 3\x00"
 RETENTION_DAYS_RANGE = (0, 3650)
 PORT_RANGE = (1, 65535)
 RELOAD_INTERVAL_RANGE = (0.2, 3600.0)
+# Login links travel in WORKSPACE_URL: HTTPS, or plain HTTP on this machine only.
+LOCAL_URL = re.compile(r"^http://(127\.0\.0\.1|localhost)(:\d+)?(/|$)")
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,17 @@ class Config:
     heartbeat_file: Path | None = None
     log_level: str = "INFO"
     log_messages: bool = False
+    # The volunteers' web workspace (bot/workspace/): who may edit, and where it listens.
+    editor_chat_ids: frozenset[int] = frozenset()
+    workspace_url: str | None = None
+    workspace_listen: str = "127.0.0.1"
+    workspace_port: int = 8080
+    workspace_beside_bot: bool = True
+
+    @property
+    def editors(self) -> frozenset[int]:
+        """Everyone who may use the workspace: the editors and the admins."""
+        return self.editor_chat_ids | self.admin_chat_ids
 
     def masked(self) -> dict[str, str]:
         """The effective configuration for display, secrets masked."""
@@ -142,14 +155,25 @@ class _Reader:
             return None
         return value
 
-    def flag(self, name: str) -> bool:
+    def flag(self, name: str, default: bool = False) -> bool:
         value = (self.text(name) or "").lower()
         if value and value not in TRUE_WORDS + FALSE_WORDS:
             self.problems.append(
                 f"{name}={value!r}: schrijf {', '.join(TRUE_WORDS)} (aan) of "
                 f"{', '.join(FALSE_WORDS)} (uit)."
             )
-        return value in TRUE_WORDS
+            return default
+        return value in TRUE_WORDS if value else default
+
+    def chat_ids(self, name: str) -> frozenset[int]:
+        ids: set[int] = set()
+        for part in (self.text(name) or "").replace(";", ",").split(","):
+            if part.strip():
+                try:
+                    ids.add(int(part.strip()))
+                except ValueError:
+                    self.problems.append(f"{name} bevat {part.strip()!r}: dat is geen chatnummer.")
+        return frozenset(ids)
 
 
 def load_config(
@@ -181,13 +205,7 @@ def load_config(
         problems.append(f"DATABASE_PATH: {problem}")
     retention_days = int(read.number("RETENTION_DAYS", 90, int, RETENTION_DAYS_RANGE))
 
-    admins: set[int] = set()
-    for part in (read.text("ADMIN_CHAT_IDS") or "").replace(";", ",").split(","):
-        if part.strip():
-            try:
-                admins.add(int(part.strip()))
-            except ValueError:
-                problems.append(f"ADMIN_CHAT_IDS bevat {part.strip()!r}: dat is geen chatnummer.")
+    admins = read.chat_ids("ADMIN_CHAT_IDS")
 
     webhook_url = read.url("WEBHOOK_URL", ("https",))
     if webhook_url is not None:
@@ -223,6 +241,22 @@ def load_config(
     if zone and not _is_zone(zone):
         problems.append(f"TZ={zone!r} is geen tijdzone; schrijf bijvoorbeeld Europe/Amsterdam.")
 
+    editors = read.chat_ids("EDITOR_CHAT_IDS")
+    workspace_url = read.url("WORKSPACE_URL")
+    if workspace_url is not None:
+        workspace_url = workspace_url.rstrip("/")
+        if LOCAL_URL.match(workspace_url) is None and not workspace_url.startswith("https://"):
+            problems.append(
+                "WORKSPACE_URL moet met https:// beginnen (alleen op deze computer zelf mag "
+                "http://127.0.0.1 of http://localhost)."
+            )
+            workspace_url = None
+    workspace_listen = read.text("WORKSPACE_LISTEN") or "127.0.0.1"
+    if not _is_address(workspace_listen):
+        problems.append(f"WORKSPACE_LISTEN={workspace_listen!r} is geen IP-adres of computernaam.")
+    workspace_port = int(read.number("WORKSPACE_PORT", 8080, int, PORT_RANGE))
+    workspace_beside_bot = read.flag("WORKSPACE_BESIDE_BOT", default=True)
+
     config = Config(
         token=token,
         base_url=base_url,
@@ -230,7 +264,7 @@ def load_config(
         knowledge_dir=knowledge_dir,
         database=database,
         retention_days=retention_days,
-        admin_chat_ids=frozenset(admins),
+        admin_chat_ids=admins,
         webhook_url=webhook_url,
         webhook_listen=listen,
         webhook_port=webhook_port,
@@ -239,6 +273,11 @@ def load_config(
         heartbeat_file=heartbeat_file,
         log_level=level,
         log_messages=log_messages,
+        editor_chat_ids=editors,
+        workspace_url=workspace_url,
+        workspace_listen=workspace_listen,
+        workspace_port=workspace_port,
+        workspace_beside_bot=workspace_beside_bot,
     )
     return config, problems
 

@@ -93,6 +93,10 @@ MESSAGE_KEYS = (
     "partial",
     "partial_dose",
     "partial_known",
+    "workspace_link",
+    "workspace_not_editor",
+    "workspace_private_only",
+    "workspace_off",
 )
 LIST_MESSAGE_KEYS = ("day_names", "month_names")
 PLACEHOLDERS = frozenset(

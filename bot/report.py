@@ -7,7 +7,7 @@ import csv
 import io
 import sqlite3
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -28,6 +28,7 @@ class QuestionGroup:
     count: int
     variants: list[str]
     last_asked: str
+    texts: set[str] = field(default_factory=set)  # every text in the group, to act on all
 
 
 def group_questions(rows: list[tuple[str, str, str]]) -> list[QuestionGroup]:
@@ -58,6 +59,7 @@ def group_questions(rows: list[tuple[str, str, str]]) -> list[QuestionGroup]:
         exact.setdefault(key, index)
         group = groups[index]
         group.count += 1
+        group.texts.add(text)
         group.last_asked = max(group.last_asked, asked_at)
         if len(group.variants) < 3 and text not in group.variants:
             group.variants.append(text)

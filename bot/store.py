@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -122,6 +123,13 @@ class QuestionStore:
 
     def record_feedback(self, faq_id: str, useful: bool, when: datetime) -> bool:
         return self._count(faq_id, "useful" if useful else "not_useful", when)
+
+    def delete_questions(self, texts: Iterable[str]) -> bool:
+        """Forget these questions: a volunteer dealt with them (bot/workspace/)."""
+        ok = True
+        for text in set(texts):
+            ok = self._write("delete", "DELETE FROM unanswered WHERE text = ?", text) and ok
+        return ok
 
     def purge(self, now: datetime) -> bool:
         """Delete the questions older than the retention period (all of them when it is 0)."""

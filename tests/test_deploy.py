@@ -364,6 +364,12 @@ OUT_OF_RANGE = [
     ("LOG_LEVEL", "LUID"),
     ("LOG_MESSAGES", "misschien"),
     ("TZ", "Europe/Amsterdamm"),
+    ("EDITOR_CHAT_IDS", "5550002,redacteur"),
+    ("WORKSPACE_URL", "http://werkplek.example.nl"),
+    ("WORKSPACE_URL", "werkplek.example.nl"),
+    ("WORKSPACE_LISTEN", "overal en nergens"),
+    ("WORKSPACE_PORT", "70000"),
+    ("WORKSPACE_BESIDE_BOT", "misschien"),
 ]
 
 
@@ -386,11 +392,16 @@ def test_settings_at_the_edges_of_their_ranges_are_accepted(tmp_path):
         "HEARTBEAT_FILE": str(tmp_path / "heartbeat"),
         "LOG_MESSAGES": "nee",
         "TZ": "Europe/Amsterdam",
+        "WORKSPACE_URL": "http://localhost:8080/",
+        "WORKSPACE_PORT": "1",
+        "WORKSPACE_BESIDE_BOT": "nee",
     }
     config, problems = load_config(env=env, env_file=None)
     assert problems == []
     assert (config.retention_days, config.webhook_port, config.reload_seconds) == (3650, 65535, 0.2)
     assert not config.log_messages
+    assert (config.workspace_url, config.workspace_port) == ("http://localhost:8080", 1)
+    assert not config.workspace_beside_bot
 
 
 def test_check_config_and_run_refuse_settings_out_of_range(tmp_path):

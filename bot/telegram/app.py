@@ -28,7 +28,7 @@ from bot.config import Config
 from bot.core import Helpdesk, load_helpdesk
 from bot.holder import HelpdeskHolder
 from bot.store import QuestionStore
-from bot.telegram import admin, handlers, webhook
+from bot.telegram import admin, handlers, webhook, workspace
 
 log = logging.getLogger(__name__)
 COMMANDS = ("start", "help", "onderwerpen", "contact", "privacy")
@@ -75,6 +75,7 @@ def add_handlers(application: Application) -> None:
     application.add_handler(CommandHandler("privacy", handlers.privacy_command))
     application.add_handler(CommandHandler("reload", admin.reload_command))
     application.add_handler(CommandHandler("stats", admin.stats_command))
+    application.add_handler(CommandHandler("werkplek", workspace.workspace_command))
     application.add_handler(
         MessageHandler(
             filters.TEXT & ~filters.COMMAND & ~filters.UpdateType.EDITED, handlers.on_text
@@ -104,6 +105,8 @@ async def _post_init(application: Application) -> None:
         asyncio.create_task(admin.watch_knowledge(application, config.reload_seconds)),
         asyncio.create_task(_housekeeping(application)),
     ]
+    # Before ``started`` is told: a started bot serves its workspace too (when it has one).
+    await workspace.start_beside(application)
     for call in application.bot_data.get("on_started", ()):
         result = call(application)
         if asyncio.iscoroutine(result):
@@ -112,6 +115,7 @@ async def _post_init(application: Application) -> None:
 
 
 async def _post_stop(application: Application) -> None:
+    await workspace.stop_beside(application)
     for task in application.bot_data.pop("background", ()):
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):

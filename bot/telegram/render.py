@@ -75,6 +75,11 @@ def to_html(reply: Reply) -> str:
 _TAG = re.compile(r"<(/?)([a-z][a-z0-9-]*)[^>]*>")
 
 
+# What Telegram trims from a message; Python's own strip() also takes controls such as \x1f,
+# which Telegram shows, so a part of them would be lost.
+_SPACE = " \t\n\r\v\f"
+
+
 def split_message(text: str, limit: int = MAX_MESSAGE_CHARS) -> list[str]:
     """Cut at paragraph, then line, then word boundaries; never inside a tag or an entity.
 
@@ -89,7 +94,7 @@ def split_message(text: str, limit: int = MAX_MESSAGE_CHARS) -> list[str]:
         room = limit
         for _ in range(8):  # make room for the closing tags; two rounds at most in practice
             cut = _cut_point(rest[:room], room)
-            chunk = rest[:cut].rstrip()
+            chunk = rest[:cut].rstrip(_SPACE)
             still_open = _unclosed(chunk)
             closing = "".join(f"</{name}>" for name, _ in reversed(still_open))
             if len(chunk) + len(closing) <= limit:
@@ -97,7 +102,7 @@ def split_message(text: str, limit: int = MAX_MESSAGE_CHARS) -> list[str]:
             room = min(room - 1, limit - len(closing))
         if _visible(chunk):
             chunks.append(chunk + closing)
-        rest = "".join(tag for _, tag in still_open) + rest[cut:].lstrip()
+        rest = "".join(tag for _, tag in still_open) + rest[cut:].lstrip(_SPACE)
     if _visible(rest):
         chunks.append(rest)
     return chunks or [""]
@@ -115,7 +120,7 @@ def _unclosed(html: str) -> list[tuple[str, str]]:
 
 
 def _visible(html: str) -> bool:
-    return bool(_TAG.sub("", html).strip())
+    return bool(_TAG.sub("", html).strip(_SPACE))
 
 
 def _cut_point(window: str, limit: int) -> int:
