@@ -395,19 +395,9 @@ class Workspace:
         if publish_now and evaluation is not None and not evaluation.has_errors and not conflict:
             what = f"{'nieuwe vraag' if new else 'vraag'} '{form.id}' in {relative}"
             try:
-                async with self._lock:
-                    conflict = await asyncio.to_thread(
-                        publish,
-                        self.knowledge,
-                        relative,
-                        base.partition(":")[2],
-                        draft_text,
-                        self.editor_of(request),
-                        what,
-                        self.versions,
-                        self.history,
-                        now,
-                    )
+                conflict = await self.publish(
+                    request, relative, base.partition(":")[2], draft_text, what, now
+                )
             except OSError as error:  # e.g. knowledge/ mounted read-only
                 log.error("Publishing %s failed: %s", relative, error)
                 return self.page("missing.html", status=500, request=request, error=WRITE_FAILED)
@@ -540,19 +530,9 @@ class Workspace:
             errors = [p for p in evaluation.problems if p.severity is Severity.ERROR]
             return await self.questions_page(request, "Niet gepubliceerd:", errors)
         try:
-            async with self._lock:
-                conflict = await asyncio.to_thread(
-                    publish,
-                    self.knowledge,
-                    relative,
-                    version.partition(":")[2],
-                    doc.dump(),
-                    self.editor_of(request),
-                    what,
-                    self.versions,
-                    self.history,
-                    now,
-                )
+            conflict = await self.publish(
+                request, relative, version.partition(":")[2], doc.dump(), what, now
+            )
         except OSError as error:
             log.error("Publishing %s failed: %s", relative, error)
             return await self.questions_page(request, WRITE_FAILED, [])
@@ -562,6 +542,24 @@ class Workspace:
             )
         await asyncio.to_thread(self.store.delete_questions, texts)
         return await self.questions_page(request, done)
+
+    async def publish(
+        self, request: web.Request, relative: str, base: str, text: str, what: str, now: datetime
+    ) -> Conflict | None:
+        """Write one file as a publication, one at a time; a Conflict if it changed meanwhile."""
+        async with self._lock:
+            return await asyncio.to_thread(
+                publish,
+                self.knowledge,
+                relative,
+                base,
+                text,
+                self.editor_of(request),
+                what,
+                self.versions,
+                self.history,
+                now,
+            )
 
 
 def _dumps(value: Any) -> str:
