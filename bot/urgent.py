@@ -89,7 +89,7 @@ class UrgencyDetector:
             first = first or pattern
         learned = self.model.find(message) if self.model is not None else None
         if learned == SUICIDE_REPLY or (learned is not None and first is None):
-            return UrgentPattern(LEARNED, (), message[:0], learned)
+            return UrgentPattern(LEARNED, (), "", learned)
         return first
 
     def _matches(self, message: str) -> Iterator[UrgentPattern]:
