@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from bot.crisis_model import train
+from bot.crisis_model import SUICIDE, train
 from bot.knowledge import Urgency, UrgentPattern
 from bot.lexicon import is_dutch_word
 from bot.text import MAX_CHARS, normalise
@@ -23,7 +23,6 @@ from bot.wordcache import WordCache
 _SENTENCE = re.compile(r"[.!?;\n]+")
 _CLAUSE = re.compile(r"[,:()\-–—]+|\s+-\s+")
 _FUZZY_MIN_LENGTH = 5
-SUICIDE_REPLY = "urgent_suicide"
 LEARNED = "geleerd"  # the name of a 'pattern' found by the learned view
 MANY = 10  # '#' in a pattern: a number at least this large ('30 tabletten')
 _YEARS = (1930, 2100)  # '#jaartal': a number that reads as a year ('in 2019')
@@ -52,7 +51,8 @@ def _max_typos(word: str) -> int:
 
 
 class UrgencyDetector:
-    """Compiled urgent patterns; ``find`` returns the first pattern a message matches."""
+    """Compiled urgent and calm patterns, and the learned view; ``find`` gives the pattern
+    whose reply a message needs: thoughts of suicide anywhere in it first."""
 
     def __init__(
         self,
@@ -84,11 +84,11 @@ class UrgencyDetector:
         that they always get the reply with 113."""
         first = None
         for pattern in self._matches(message):
-            if pattern.reply == SUICIDE_REPLY:
+            if pattern.reply == SUICIDE:
                 return pattern
             first = first or pattern
         learned = self.model.find(message) if self.model is not None else None
-        if learned == SUICIDE_REPLY or (learned is not None and first is None):
+        if learned == SUICIDE or (learned is not None and first is None):
             return UrgentPattern(LEARNED, (), "", learned)
         return first
 
