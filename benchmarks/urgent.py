@@ -4,6 +4,7 @@ ordinary messages raised a false alarm. The held-out part prints counts only, ne
 
     .venv/bin/python benchmarks/urgent.py            # the figures
     .venv/bin/python benchmarks/urgent.py --misses   # and the development parts' misses
+    .venv/bin/python benchmarks/urgent.py --development-only   # leave the held-out parts be
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from tests.testset import CRISIS_DEVELOPMENT, CRISIS_HELD_OUT, measure_crisis
 def main() -> None:
     desk = load_helpdesk()
     show_misses = "--misses" in sys.argv
-    for part in (*CRISIS_DEVELOPMENT, *CRISIS_HELD_OUT):
+    held_out_parts = () if "--development-only" in sys.argv else CRISIS_HELD_OUT
+    for part in (*CRISIS_DEVELOPMENT, *held_out_parts):
         tallies = measure_crisis(desk, (part,))
         held_out = part in CRISIS_HELD_OUT
         figures = ", ".join(
