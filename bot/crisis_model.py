@@ -24,7 +24,7 @@ import itertools
 import math
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import Stemmer
 
@@ -59,6 +59,9 @@ class CrisisModel:
     # trained on, would raise an alarm: at most ModelSettings.false_alarms for each kind, so at
     # most twice that for both (a missed emergency weighs more than a false alarm).
     left_out_alarms: float = 0.0
+    # Per kind, the share of its examples that, each scored as if it had not been trained on,
+    # would still raise its alarm: what ``smoothing`` is chosen by (benchmarks/urgent.py --fit).
+    left_out_recall: dict[str, float] = field(default_factory=dict)
 
     def scores(self, text: str) -> dict[str, float]:
         found = features(text)
@@ -112,6 +115,19 @@ def train(
             if in_ordinary[f] >= left_out and in_kind[f] + in_ordinary[f] > left_out
         }
 
+    def left_out_score(kind: str, doc: frozenset[str]) -> float:
+        """An example of ``kind`` scored as if it had not been trained on (exact for naive
+        Bayes: its own features counted once less)."""
+        in_kind, in_ordinary = counts[kind], counts["ordinary"]
+        kind_total = math.log(size[kind] - 1 + 2 * a)
+        ordinary_total = math.log(ordinary_size + 2 * a)
+        known = [
+            log[in_kind[f] - 1] - kind_total - log[in_ordinary[f]] + ordinary_total
+            for f in doc
+            if in_kind[f] + in_ordinary[f] > 1
+        ]
+        return sum(known) / math.sqrt(len(known)) if known else 0.0
+
     weights = {}
     thresholds = {}
     alarms: set[int] = set()
@@ -126,7 +142,11 @@ def train(
             _quantile([_score(left_out, doc) for doc in plain], settings.false_alarms / 4),
         )
         alarms |= {i for i, score in enumerate(hard_scores) if score > thresholds[kind]}
-    return CrisisModel(weights, thresholds, len(alarms) / len(hard))
+    recall = {
+        kind: sum(left_out_score(kind, doc) > thresholds[kind] for doc in docs[kind]) / size[kind]
+        for kind in _KINDS
+    }
+    return CrisisModel(weights, thresholds, len(alarms) / len(hard), recall)
 
 
 def _quantile(scores: list[float], share: float) -> float:

@@ -74,6 +74,9 @@ class Urgency:
     # Examples for the learned view (bot/crisis_model.py): urgent_suicide, urgent, ordinary.
     examples: dict[str, tuple[str, ...]] = field(default_factory=dict)
     model: ModelSettings = field(default_factory=ModelSettings)
+    # The words of a pattern must lie within this many words of each other (0: anywhere in
+    # the sentence): a message spoken in has no full stops.
+    window: int = 0
 
 
 @dataclass(frozen=True)

@@ -227,6 +227,7 @@ SETTINGS_FIELDS = {"matching": Field(MAPPING), "review": Field(MAPPING, required
 URGENT_FIELDS = {
     "words": Field(MAPPING, required=False),
     "clause_words": Field(TEXTS),
+    "window": Field(WHOLE, required=False),
     "patterns": Field(LIST),
     "calm": Field(LIST, required=False),
     "model": Field(MAPPING, required=False),
@@ -580,12 +581,19 @@ class _Reader:
                         data["model"].line_of(key),
                         f"'{key}' moet tussen {low} en {high} liggen.",
                     )
+        window = int(data.get("window") or 0)
+        if not 0 <= window <= 100:
+            self.problems.error(
+                file, data.line_of("window"), "'window' moet tussen 0 en 100 liggen."
+            )
+            window = 0
         return Urgency(
             tuple(patterns),
             frozenset(normalise(str(w)) for w in data["clause_words"]),
             tuple(calm),
             self.urgent_examples(),
             model,
+            window,
         )
 
     def urgent_examples(self) -> dict[str, tuple[str, ...]]:

@@ -62,11 +62,11 @@ class UrgencyDetector:
     ) -> None:
         # A correctly spelled ordinary word is no typo: 'slikken' must not become 'stikken'.
         self.real_words = real_words
-        self.patterns = _PatternSet(urgency.patterns)
+        self.patterns = _PatternSet(urgency.patterns, urgency.window)
         # The learned view, trained on the examples; ``ordinary`` are more messages that are
         # no emergency (the FAQ's phrasings and the like).
         self.model = train(urgency.examples, list(ordinary), urgency.model)
-        self.calm = _PatternSet(urgency.calm)
+        self.calm = _PatternSet(urgency.calm, urgency.window)
         self.clause_words = urgency.clause_words
         words = _words_of(urgency.patterns)
         # Typos are forgiven in the words that raise an alarm, not in those that calm one.
@@ -159,8 +159,9 @@ class UrgencyDetector:
 class _PatternSet:
     """Patterns indexed by their key words, so a sentence only visits those it may match."""
 
-    def __init__(self, patterns: tuple[UrgentPattern, ...]) -> None:
+    def __init__(self, patterns: tuple[UrgentPattern, ...], window: int = 0) -> None:
         self.patterns = patterns
+        self.window = window  # 0: the words may lie anywhere in the sentence
         # Per pattern, the first words of one of its terms: unless one of them is in the
         # sentence, the pattern cannot hold, and is not checked further.
         self.by_key: dict[str, list[int]] = {}
@@ -175,19 +176,40 @@ class _PatternSet:
         candidates = {i for word in positions for i in self.by_key.get(word, ())}
         for i in sorted(candidates):
             pattern = self.patterns[i]
-            if all(
-                _term_found(t, positions, clause_ends, tokens) != _is_negated(t)
-                for t in pattern.terms
-            ):
-                yield pattern
+            found = []
+            for term in pattern.terms:
+                at = _term_positions(term, positions, clause_ends, tokens)
+                if _is_negated(term):
+                    if at:
+                        break
+                elif not at:
+                    break
+                else:
+                    found.append(at)
+            else:
+                if _near_each_other(found, self.window):
+                    yield pattern
 
 
-def _term_found(
+def _near_each_other(found: list[set[int]], window: int) -> bool:
+    """Whether one stretch of ``window`` words holds a place of every term: in a long
+    sentence without stops (a message spoken in), words far apart say nothing together."""
+    if len(found) < 2 or window <= 0:
+        return True
+    return any(
+        all(any(start <= p < start + window for p in places) for places in found)
+        for start in set().union(*found)
+    )
+
+
+def _term_positions(
     term: tuple[str, ...],
     positions: dict[str, set[int]],
     clause_ends: set[int],
     tokens: list[str],
-) -> bool:
+) -> set[int]:
+    """Where in the sentence one of the term's alternatives starts."""
+    places = set()
     for alt in term:
         at_end = alt.endswith("$")
         parts = alt.lstrip("!").rstrip("$").split("_")
@@ -198,5 +220,5 @@ def _term_found(
             if all(start + k in positions.get(p, ()) for k, p in enumerate(parts)) and (
                 not at_end or last in clause_ends
             ):
-                return True
-    return False
+                places.add(start)
+    return places

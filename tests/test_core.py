@@ -435,15 +435,16 @@ def test_a_volunteer_teaches_the_learned_view_a_new_way_of_saying_it(tmp_path: P
 
     folder = tmp_path / "knowledge"
     shutil.copytree(DEFAULT_KNOWLEDGE_DIR, folder)
-    message = "ik ga binnenkort de grote reis naar de sterren maken"
+    # A made-up phrase: in no example yet, so only what the volunteer adds can teach it.
+    message = "tijd voor de grote zorblat"
     assert load_helpdesk(folder).respond(message, NOON).outcome is not Outcome.URGENT
     path = folder / "urgent_examples.yaml"
     new = [
-        "ik maak binnenkort de grote reis naar de sterren",
-        "de grote reis naar de sterren, daar ben ik klaar voor",
-        "ik wil de grote reis maken, naar de sterren, weg van alles",
-        "vannacht begin ik aan de grote reis naar de sterren",
-        "ik heb besloten: de grote reis naar de sterren",
+        "ik maak binnenkort de grote zorblat",
+        "de grote zorblat, daar ben ik klaar voor",
+        "ik wil de grote zorblat, weg van alles",
+        "vannacht begin ik aan de grote zorblat",
+        "ik heb besloten: de grote zorblat",
     ]
     text = path.read_text(encoding="utf-8").replace(
         "urgent_suicide:\n", "urgent_suicide:\n" + "".join(f'  - "{t}"\n' for t in new), 1
