@@ -36,13 +36,20 @@ SUICIDE, ACUTE = "urgent_suicide", "urgent"
 # train for words that say nothing about an emergency. Taken evenly, so every topic counts.
 MAX_ORDINARY = 4000
 _KINDS = (SUICIDE, ACUTE)
+MANY = 10  # a number at least this large is many ('30 tabletten'), as in urgent.yaml's '#'
 _stemmer = Stemmer.Stemmer("dutch")
 
 
 def features(text: str) -> frozenset[str]:
-    """The stems of a message's words, and each pair of neighbouring stems."""
-    stems = _stemmer.stemWords(normalise(text).split())
+    """The stems of a message's words, and each pair of neighbouring stems. A number counts
+    by its size only: '30 pillen' and '40 pillen' are alike, '2 tabletten' is not."""
+    words = [_size(w) if w.isdigit() else w for w in normalise(text).split()]
+    stems = _stemmer.stemWords(words)
     return frozenset(stems) | {f"{a} {b}" for a, b in itertools.pairwise(stems)}
+
+
+def _size(number: str) -> str:
+    return "#veel" if int(number) >= MANY else "#weinig"
 
 
 @dataclass(frozen=True)

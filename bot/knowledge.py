@@ -62,6 +62,9 @@ class UrgentPattern:
     terms: tuple[tuple[str, ...], ...]  # each term: alternatives; 'x*' prefix, 'x$' clause end
     text: str
     reply: str = "urgent"  # the message in messages.yaml it gets: urgent or urgent_suicide
+    # Calm patterns only: it quiets the whole message, not just its own sentence ('het bleek
+    # een paniekaanval' after the story); its '!' words are then looked for in every sentence.
+    whole_message: bool = False
 
 
 @dataclass(frozen=True)

@@ -247,8 +247,11 @@ EXAMPLE_FIELDS = {
 CALM_GROUP_FIELDS = {
     "name": Field(TEXT),
     "quiets": Field(TEXTS, required=False),
+    "scope": Field(TEXT, required=False),
     "phrases": Field(TEXTS),
 }
+# Where a calm group's phrases quiet the alarm: in their own sentence, or in the whole message.
+CALM_SCOPES = ("zin", "bericht")
 # The urgent replies, and what each must always say, whatever a volunteer writes: an emergency
 # reply without 112, or a reply to thoughts of suicide without 113, must never reach anyone.
 URGENT_REPLIES = {"urgent": ("112", "0800-0113"), "urgent_suicide": ("113", "0800-0113", "112")}
@@ -650,6 +653,15 @@ class _Reader:
                     f"Kies uit: {', '.join(URGENT_REPLIES)}.",
                 )
                 continue
+            scope = str(group.get("scope") or "zin")
+            if scope not in CALM_SCOPES:
+                self.problems.error(
+                    file,
+                    group.line_of("scope"),
+                    f"'{scope}' is geen bereik.",
+                    f"Kies uit: {', '.join(CALM_SCOPES)}.",
+                )
+                continue
             for j, phrase in enumerate(group["phrases"]):
                 unknown_lists = {
                     name
@@ -679,7 +691,10 @@ class _Reader:
                         f"Het patroon '{phrase}' is leeg of onjuist.",
                     )
                     continue
-                found.extend(UrgentPattern(group["name"], terms, str(phrase), t) for t in tiers)
+                found.extend(
+                    UrgentPattern(group["name"], terms, str(phrase), t, scope == "bericht")
+                    for t in tiers
+                )
         return found
 
     def smalltalk(self) -> tuple[SmalltalkIntent, ...] | None:

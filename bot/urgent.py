@@ -66,7 +66,10 @@ class UrgencyDetector:
         # The learned view, trained on the examples; ``ordinary`` are more messages that are
         # no emergency (the FAQ's phrasings and the like).
         self.model = train(urgency.examples, list(ordinary), urgency.model)
-        self.calm = _PatternSet(urgency.calm, urgency.window)
+        self.calm = _PatternSet(
+            tuple(c for c in urgency.calm if not c.whole_message), urgency.window
+        )
+        self.message_calm = _PatternSet(tuple(c for c in urgency.calm if c.whole_message))
         self.clause_words = urgency.clause_words
         words = _words_of(urgency.patterns)
         # Typos are forgiven in the words that raise an alarm, not in those that calm one.
@@ -81,27 +84,51 @@ class UrgencyDetector:
 
     def find(self, message: str) -> UrgentPattern | None:
         """The pattern the message matches; thoughts of suicide anywhere in it come first, so
-        that they always get the reply with 113."""
-        first = None
-        for pattern in self._matches(message):
-            if pattern.reply == SUICIDE:
-                return pattern
-            first = first or pattern
+        that they always get the reply with 113. The calm groups of scope 'bericht' quiet
+        both views: they judge the whole message."""
+        sentences = self._sentences(message)
+        found = list(self._matches(sentences))
         learned = self.model.find(message) if self.model is not None else None
-        if learned == SUICIDE or (learned is not None and first is None):
+        if found or learned is not None:
+            quiet = self._quiet_in_message(sentences)
+            found = [p for p in found if p.reply not in quiet]
+            learned = None if learned in quiet else learned
+        suicide = next((p for p in found if p.reply == SUICIDE), None)
+        if suicide is not None:
+            return suicide
+        if learned == SUICIDE or (learned is not None and not found):
             return UrgentPattern(LEARNED, (), "", learned)
-        return first
+        return found[0] if found else None
 
-    def _matches(self, message: str) -> Iterator[UrgentPattern]:
+    def _sentences(self, message: str) -> list[tuple[list[str], set[int]]]:
+        sentences = []
         for sentence in _SENTENCE.split(message[:MAX_CHARS]):
             tokens, clause_ends = self._tokens(sentence)
-            if not tokens:
-                continue
+            if tokens:
+                sentences.append((tokens, clause_ends))
+        return sentences
+
+    def _matches(self, sentences: list[tuple[list[str], set[int]]]) -> Iterator[UrgentPattern]:
+        """The patterns that hold in a sentence, less those its calm patterns quiet."""
+        for tokens, clause_ends in sentences:
             positions = self._positions(tokens)
             found = list(self.patterns.holding(positions, clause_ends, tokens))
             if found:
                 quiet = {c.reply for c in self.calm.holding(positions, clause_ends, tokens)}
                 yield from (p for p in found if p.reply not in quiet)
+
+    def _quiet_in_message(self, sentences: list[tuple[list[str], set[int]]]) -> set[str]:
+        """The replies the calm groups of scope 'bericht' quiet: the whole message is read as
+        one sentence, so their '!' words are looked for everywhere."""
+        if not self.message_calm.patterns:
+            return set()
+        tokens: list[str] = []
+        ends: set[int] = set()
+        for words, clause_ends in sentences:
+            ends |= {len(tokens) + end for end in clause_ends}
+            tokens.extend(words)
+        positions = self._positions(tokens)
+        return {c.reply for c in self.message_calm.holding(positions, ends, tokens)}
 
     def _tokens(self, sentence: str) -> tuple[list[str], set[int]]:
         tokens: list[str] = []

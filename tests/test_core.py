@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import sys
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
@@ -11,7 +12,8 @@ from types import ModuleType
 import pytest
 import yaml
 
-from bot.core import Helpdesk, load_helpdesk
+from bot.core import Helpdesk, load_helpdesk, ordinary_messages
+from bot.crisis_model import train
 from bot.lexicon import compound_commonness
 from bot.replies import Outcome
 from bot.text import normalise, split_sentences
@@ -426,6 +428,57 @@ def test_the_learned_view_lets_through_at_most_its_share_of_heavy_ordinary_examp
     model = desk.urgency.model
     assert model is not None
     assert 0 < model.left_out_alarms <= 2 * desk.knowledge.urgency.model.false_alarms
+
+
+def test_the_learned_views_smoothing_is_the_one_its_fit_chooses(desk: Helpdesk) -> None:
+    """urgent.yaml's smoothing is the best of benchmarks/urgent.py --fit's grid: the one at
+    which most examples, each left out of training, would still raise their alarm."""
+    from benchmarks.urgent import SMOOTHING_GRID
+
+    urgency = desk.knowledge.urgency
+    ordinary = list(ordinary_messages(desk.knowledge))
+    recall = {
+        s: sum(
+            train(
+                urgency.examples, ordinary, replace(urgency.model, smoothing=s)
+            ).left_out_recall.values()
+        )
+        for s in SMOOTHING_GRID
+    }
+    assert urgency.model.smoothing == max(recall, key=recall.__getitem__)
+    assert all(0.5 < share <= 1 for share in desk.urgency.model.left_out_recall.values())
+
+
+def test_words_far_apart_in_a_message_without_stops_say_nothing_together(
+    desk: Helpdesk,
+) -> None:
+    """A message spoken in has no full stops: 'mis me' and 'weg' twenty words apart are no
+    'niemand mist me als ik weg ben', but close together they still are."""
+    filler = " ".join(["en dan loop ik weer door de kamer"] * 3)
+    far = f"ik mis me man nog elke dag {filler} dus zijn oude potje gooi ik maar weg"
+    assert len(far.split()) > desk.knowledge.urgency.window + 5
+    assert not any(
+        p.name == "zelfdoding" for p in desk.urgency._matches(desk.urgency._sentences(far))
+    )
+    assert desk.respond("niemand mist me als ik weg ben", NOON).outcome is Outcome.URGENT
+
+
+def test_a_story_that_turned_out_well_is_no_alarm_unless_it_is_wrong_again_now(
+    desk: Helpdesk,
+) -> None:
+    story = (
+        "Vorige maand had mijn man ineens pijn op de borst. De ambulance kwam. "
+        "Het bleek een paniekaanval. Mag hij magnesium?"
+    )
+    assert desk.respond(story, NOON).outcome is not Outcome.URGENT
+    again = story.replace("Mag hij magnesium?", "Nu heb ik zelf pijn op de borst.")
+    assert desk.respond(again, NOON).outcome is Outcome.URGENT
+
+
+def test_asking_how_much_is_deadly_gets_113_first(desk: Helpdesk) -> None:
+    reply = desk.respond("hoeveel slaappillen zijn dodelijk", NOON)
+    assert reply.outcome is Outcome.URGENT
+    assert reply.text == desk.composer.message("urgent_suicide")
 
 
 def test_a_volunteer_teaches_the_learned_view_a_new_way_of_saying_it(tmp_path: Path) -> None:

@@ -402,6 +402,20 @@ def test_an_unknown_urgent_reply_is_refused(kdir: Path) -> None:
     says(error, "urgent_zelf", "urgent_suicide")
 
 
+def test_an_unknown_scope_of_a_calm_group_is_refused(kdir: Path) -> None:
+    replace(kdir, "urgent.yaml", "scope: bericht", "scope: alles")
+    error = only_error(load_knowledge(kdir))
+    assert error.line == line_of(kdir, "urgent.yaml", "scope: alles")
+    says(error, "alles", "zin", "bericht")
+
+
+def test_a_window_out_of_range_is_refused(kdir: Path) -> None:
+    replace(kdir, "urgent.yaml", "\nwindow: 22", "\nwindow: 500")
+    error = only_error(load_knowledge(kdir))
+    assert error.line == line_of(kdir, "urgent.yaml", "window: 500")
+    says(error, "window", "0", "100")
+
+
 @pytest.mark.parametrize(
     ("old", "new", "words"),
     [
