@@ -25,6 +25,7 @@ PARTS = (
     "dev3",
     "dev4",
     "dev5",
+    "dev6",
     "heldout",
     "heldout2",
     "heldout3",
