@@ -108,30 +108,31 @@ def train(
     size, ordinary_size = {k: len(docs[k]) for k in _KINDS}, len(docs["ordinary"])
     a = settings.smoothing
     log = [math.log(n + a) for n in range(max(size.values()) + ordinary_size + 1)]
+    ordinary_keys = counts["ordinary"].keys()
 
     def log_ratios(kind: str, left_out: int) -> dict[str, float]:
         """Each feature's log-ratio, with ``left_out`` ordinary examples taken away from its
         count: 1 to score an ordinary example as if it had not been trained on."""
-        in_kind, in_ordinary = counts[kind], counts["ordinary"]
-        kind_total = math.log(size[kind] + 2 * a)
-        ordinary_total = math.log(ordinary_size - left_out + 2 * a)
+        in_kind, in_ordinary = counts[kind].get, counts["ordinary"].get
+        base = math.log(ordinary_size - left_out + 2 * a) - math.log(size[kind] + 2 * a)
+        # With one left out, only the ordinary examples' features are scored.
+        found = counts["ordinary"].keys() if left_out else counts[kind].keys() | ordinary_keys
         return {
-            f: log[in_kind[f]] - kind_total - log[in_ordinary[f] - left_out] + ordinary_total
-            for f in in_kind.keys() | in_ordinary.keys()
+            f: log[k] - log[o - left_out] + base
+            for f in found
             # in an ordinary example, and not of the left-out one alone
-            if in_ordinary[f] >= left_out and in_kind[f] + in_ordinary[f] > left_out
+            if (o := in_ordinary(f, 0)) >= left_out and (k := in_kind(f, 0)) + o > left_out
         }
 
     def left_out_score(kind: str, doc: frozenset[str]) -> float:
         """An example of ``kind`` scored as if it had not been trained on (exact for naive
         Bayes: its own features counted once less)."""
-        in_kind, in_ordinary = counts[kind], counts["ordinary"]
-        kind_total = math.log(size[kind] - 1 + 2 * a)
-        ordinary_total = math.log(ordinary_size + 2 * a)
+        in_kind, in_ordinary = counts[kind].get, counts["ordinary"].get
+        base = math.log(ordinary_size + 2 * a) - math.log(size[kind] - 1 + 2 * a)
         known = [
-            log[in_kind[f] - 1] - kind_total - log[in_ordinary[f]] + ordinary_total
+            log[k - 1] - log[o] + base
             for f in doc
-            if in_kind[f] + in_ordinary[f] > 1
+            if (k := in_kind(f, 0)) + (o := in_ordinary(f, 0)) > 1
         ]
         return sum(known) / math.sqrt(len(known)) if known else 0.0
 
