@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from bot.core import Helpdesk, load_helpdesk, ordinary_messages
-from bot.crisis_model import train
+from bot.crisis_model import SUICIDE, train
 from bot.lexicon import compound_commonness
 from bot.replies import Outcome
 from bot.text import normalise, split_sentences
@@ -473,6 +473,30 @@ def test_a_story_that_turned_out_well_is_no_alarm_unless_it_is_wrong_again_now(
     assert desk.respond(story, NOON).outcome is not Outcome.URGENT
     again = story.replace("Mag hij magnesium?", "Nu heb ik zelf pijn op de borst.")
     assert desk.respond(again, NOON).outcome is Outcome.URGENT
+
+
+# The messages the emergency detection was found to get wrong (issue of the crisis work).
+ISSUE_EMERGENCIES = {
+    "als ik morgen niet meer wakker word, is het ook goed. daar denk ik steeds vaker aan": SUICIDE,
+    "ik heb er met een mes in gesneden om het te laten stoppen. het bloedt behoorlijk": SUICIDE,
+}
+ISSUE_FALSE_ALARMS = (
+    "vandaag een overdosis koffie gehad lol",
+    "ik val bijna flauw als ik een naald zie",
+    "mijn zus had vorig jaar een zware epileptische aanval, mag zij magnesium",
+)
+
+
+@pytest.mark.parametrize("message", ISSUE_EMERGENCIES)
+def test_the_emergencies_once_missed_get_113(desk: Helpdesk, message: str) -> None:
+    reply = desk.respond(message, NOON)
+    assert reply.outcome is Outcome.URGENT
+    assert reply.text == desk.composer.message(ISSUE_EMERGENCIES[message])
+
+
+@pytest.mark.parametrize("message", ISSUE_FALSE_ALARMS)
+def test_the_false_alarms_once_raised_are_ordinary_questions(desk: Helpdesk, message: str) -> None:
+    assert desk.respond(message, NOON).outcome is not Outcome.URGENT
 
 
 def test_asking_how_much_is_deadly_gets_113_first(desk: Helpdesk) -> None:
