@@ -403,7 +403,12 @@ def test_an_unknown_urgent_reply_is_refused(kdir: Path) -> None:
 
 
 def test_an_unknown_scope_of_a_calm_group_is_refused(kdir: Path) -> None:
-    replace(kdir, "urgent.yaml", "scope: bericht", "scope: alles")
+    replace(
+        kdir,
+        "urgent.yaml",
+        "goed-afgelopen-verhaal\n    quiets: [urgent]\n    scope: bericht",
+        "goed-afgelopen-verhaal\n    quiets: [urgent]\n    scope: alles",
+    )
     error = only_error(load_knowledge(kdir))
     assert error.line == line_of(kdir, "urgent.yaml", "scope: alles")
     says(error, "alles", "zin", "bericht")
