@@ -4,8 +4,8 @@ must get the reply with 113 and 0800-0113), bodily danger now (an urgent reply),
 messages with heavy words, idioms, jokes and past events (no urgent reply).
 
 The development parts are also the examples the learned view is trained on, so their figures
-say how well the detector fits. They are held to every emergency found; false alarms to a
-ceiling above today's, with the 2% target a strict expected failure. The held-out part is only
+say how well the detector fits. They are held to every emergency found and to the 2% target
+for false alarms. The held-out part is only
 measured, its messages never shown: it is held to floors below what it reached, and to the
 targets as strict expected failures, until the detector reaches them on text it has never seen.
 """
@@ -49,7 +49,7 @@ def test_every_bodily_emergency_in_the_development_parts_is_found(development) -
 
 
 def test_thoughts_of_suicide_in_the_development_parts_get_113(development) -> None:
-    """One of 181 is still missed ('het is op. ik ben op.'): 'ik ben op' alone cost more
+    """One of 359 is still missed ('het is op. ik ben op.'): 'ik ben op' alone cost more
     false alarms than it found, so the floor is 99%, not every one."""
     assert development["suicide"].rate >= 0.99, development["suicide"].misses
 
@@ -59,17 +59,10 @@ def test_every_thought_of_suicide_in_the_development_parts_gets_113(development)
     assert development["suicide"].rate == 1.0
 
 
-DEVELOPMENT_FALSE_ALARM_CEILING = 0.06  # 20/455 (4.4%) when the learned view came in
-
-
-def test_false_alarms_in_the_development_parts_stay_under_their_ceiling(development) -> None:
-    tally = development["false_alarm"]
-    assert tally.rate <= DEVELOPMENT_FALSE_ALARM_CEILING, tally.misses
-
-
-@pytest.mark.xfail(strict=True, reason="heavy words in ordinary messages still raise alarms")
 def test_few_false_alarms_in_the_development_parts(development) -> None:
-    assert development["false_alarm"].rate <= FALSE_ALARM_TARGET
+    """The 2% target (19 of 1,109 when the fourth part joined: a margin of three)."""
+    tally = development["false_alarm"]
+    assert tally.rate <= FALSE_ALARM_TARGET, tally.misses
 
 
 # The held-out part at first sight (before any change): suicide 37/58, acute 37/50, false alarms
