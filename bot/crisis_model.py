@@ -60,7 +60,12 @@ class ModelSettings:
 
 @dataclass(frozen=True)
 class CrisisModel:
-    weights: dict[str, dict[str, float]]  # kind → feature → log-ratio against ordinary
+    # kind → feature → log-ratio against ordinary, for the features seen in that kind's
+    # examples. A feature seen only in ordinary messages weighs unseen[kind] + ordinary[f]
+    # for every kind: one table for both kinds instead of two of the same size.
+    weights: dict[str, dict[str, float]]
+    unseen: dict[str, float]
+    ordinary: dict[str, float]  # feature → -log(its ordinary count + smoothing)
     thresholds: dict[str, float]
     # The share of ordinary examples with heavy words that, each scored as if it had not been
     # trained on, would raise an alarm: at most ModelSettings.false_alarms for each kind, so at
@@ -70,9 +75,20 @@ class CrisisModel:
     # would still raise its alarm: what ``smoothing`` is chosen by (benchmarks/urgent.py --fit).
     left_out_recall: dict[str, float] = field(default_factory=dict)
 
+    def weight(self, kind: str, feature: str) -> float | None:
+        """The feature's log-ratio for ``kind``; None if no example has it."""
+        found = self.weights[kind].get(feature)
+        if found is None and feature in self.ordinary:
+            return self.unseen[kind] + self.ordinary[feature]
+        return found
+
     def scores(self, text: str) -> dict[str, float]:
         found = features(text)
-        return {kind: _score(self.weights[kind], found) for kind in _KINDS}
+        return {kind: self._score(kind, found) for kind in _KINDS}
+
+    def _score(self, kind: str, found: Iterable[str]) -> float:
+        known = [w for f in found if (w := self.weight(kind, f)) is not None]
+        return sum(known) / math.sqrt(len(known)) if known else 0.0
 
     def find(self, text: str) -> str | None:
         """The reply the message needs (urgent_suicide or urgent), or None."""
@@ -82,8 +98,7 @@ class CrisisModel:
 
     def explain(self, text: str, kind: str = SUICIDE, top: int = 5) -> list[tuple[str, float]]:
         """The features of the message that weighed most towards ``kind``."""
-        weights = self.weights[kind]
-        found = [(f, weights[f]) for f in features(text) if f in weights]
+        found = [(f, w) for f in features(text) if (w := self.weight(kind, f)) is not None]
         return sorted(found, key=lambda item: -item[1])[:top]
 
 
@@ -108,15 +123,13 @@ def train(
     size, ordinary_size = {k: len(docs[k]) for k in _KINDS}, len(docs["ordinary"])
     a = settings.smoothing
     log = [math.log(n + a) for n in range(max(size.values()) + ordinary_size + 1)]
-    ordinary_keys = counts["ordinary"].keys()
 
     def log_ratios(kind: str, left_out: int) -> dict[str, float]:
-        """Each feature's log-ratio, with ``left_out`` ordinary examples taken away from its
-        count: 1 to score an ordinary example as if it had not been trained on."""
+        """Each ordinary feature's log-ratio, with ``left_out`` ordinary examples taken away
+        from its count: 1 to score an ordinary example as if it had not been trained on."""
         in_kind, in_ordinary = counts[kind].get, counts["ordinary"].get
         base = math.log(ordinary_size - left_out + 2 * a) - math.log(size[kind] + 2 * a)
-        # With one left out, only the ordinary examples' features are scored.
-        found = counts["ordinary"].keys() if left_out else counts[kind].keys() | ordinary_keys
+        found = counts["ordinary"].keys()
         return {
             f: log[k] - log[o - left_out] + base
             for f in found
@@ -137,10 +150,16 @@ def train(
         return sum(known) / math.sqrt(len(known)) if known else 0.0
 
     weights = {}
+    unseen = {}
     thresholds = {}
     alarms: set[int] = set()
     for kind in _KINDS:
-        weights[kind] = log_ratios(kind, 0)
+        weights[kind] = {
+            f: log[k] - log[counts["ordinary"].get(f, 0)] + base
+            for base in (math.log(ordinary_size + 2 * a) - math.log(size[kind] + 2 * a),)
+            for f, k in counts[kind].items()
+        }
+        unseen[kind] = log[0] + math.log(ordinary_size + 2 * a) - math.log(size[kind] + 2 * a)
         left_out = log_ratios(kind, 1)  # exact leave-one-out for every ordinary example
         hard_scores = [_score(left_out, doc) for doc in hard]
         # Heavy words may raise an alarm now and then (false_alarms); plain messages, four
@@ -154,7 +173,10 @@ def train(
         kind: sum(left_out_score(kind, doc) > thresholds[kind] for doc in docs[kind]) / size[kind]
         for kind in _KINDS
     }
-    return CrisisModel(weights, thresholds, len(alarms) / len(hard), recall)
+    ordinary_weights = {f: -log[o] for f, o in counts["ordinary"].items()}
+    return CrisisModel(
+        weights, unseen, ordinary_weights, thresholds, len(alarms) / len(hard), recall
+    )
 
 
 def _quantile(scores: list[float], share: float) -> float:
