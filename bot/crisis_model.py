@@ -87,7 +87,12 @@ class CrisisModel:
         return {kind: self._score(kind, found) for kind in _KINDS}
 
     def _score(self, kind: str, found: Iterable[str]) -> float:
-        known = [w for f in found if (w := self.weight(kind, f)) is not None]
+        weights, ordinary, unseen = self.weights[kind], self.ordinary, self.unseen[kind]
+        known = [
+            weights[f] if f in weights else unseen + ordinary[f]
+            for f in found
+            if f in weights or f in ordinary
+        ]
         return sum(known) / math.sqrt(len(known)) if known else 0.0
 
     def find(self, text: str) -> str | None:
