@@ -26,6 +26,7 @@ PARTS = (
     "dev4",
     "dev5",
     "dev6",
+    "dev7",
     "heldout",
     "heldout2",
     "heldout3",
