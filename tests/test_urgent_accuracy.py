@@ -5,9 +5,10 @@ messages with heavy words, idioms, jokes and past events (no urgent reply).
 
 The development parts are also the examples the learned view is trained on, so their figures
 say how well the detector fits. They are held to every emergency found and to a ceiling for
-false alarms just above the 2% target, which they reach. The held-out part is only
-measured, its messages never shown: it is held to floors below what it reached, and to the
-targets as strict expected failures, until the detector reaches them on text it has never seen.
+false alarms just above the 2% target, which they reach. The held-out parts are only
+measured, their messages never shown: they are held to floors below what they reached, and to
+the targets as strict expected failures, until the detector reaches them on text it has never
+seen.
 """
 
 from __future__ import annotations
@@ -69,11 +70,13 @@ def test_false_alarms_in_the_development_parts_stay_near_the_target(development)
     assert tally.rate <= DEVELOPMENT_FALSE_ALARM_CEILING, tally.misses
 
 
-# The held-out part at first sight (before any change): suicide 37/58, acute 37/50, false alarms
-# 51/241; with the lexicon by concept: 37/58, 40/50, 35/241; with the learned view beside it:
-# 54/58, 50/50, 36/241. Floors below the last, a guard against losing ground, not a target.
-HELD_OUT_FLOORS = {"suicide": 0.85, "acute": 0.9}
-HELD_OUT_FALSE_ALARM_CEILING = 0.2
+# The held-out parts. crisis_heldout at first sight (before any change): suicide 37/58, acute
+# 37/50, false alarms 51/241; it has been measured several times since (counts only): 56/58,
+# 50/50 and 33/241 at the end of the work crisis_heldout2 checks. crisis_heldout2 at its first
+# sight, then: 76/85, 75/75, 16/329. Together 132/143 (92.3%), 125/125 and 49/570 (8.6%).
+# Floors below these, a guard against losing ground, not a target.
+HELD_OUT_FLOORS = {"suicide": 0.88, "acute": 0.95}
+HELD_OUT_FALSE_ALARM_CEILING = 0.12
 
 
 @pytest.mark.parametrize("kind", ["suicide", "acute"])
