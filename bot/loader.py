@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, time
 from functools import cache
@@ -626,6 +627,10 @@ class _Reader:
             lists[str(name)] = tuple("_".join(str(w).lower().split()) for w in words)
         return lists
 
+    def _not_one_of(self, file: str, line: int | None, wrong: str, allowed: Iterable[str]) -> None:
+        """A value that must be one of a few names is not: say which it may be."""
+        self.problems.error(file, line, wrong, f"Kies uit: {', '.join(allowed)}.")
+
     def _urgent_groups(
         self,
         groups: list,
@@ -646,20 +651,13 @@ class _Reader:
             tiers = [tiers] if isinstance(tiers, str) else [str(t) for t in tiers]
             unknown = [t for t in tiers if t not in URGENT_REPLIES]
             if unknown:
-                self.problems.error(
-                    file,
-                    group.line_of(tier_field),
-                    f"'{unknown[0]}' is geen noodbericht.",
-                    f"Kies uit: {', '.join(URGENT_REPLIES)}.",
-                )
+                wrong = f"'{unknown[0]}' is geen noodbericht."
+                self._not_one_of(file, group.line_of(tier_field), wrong, URGENT_REPLIES)
                 continue
             scope = str(group.get("scope") or "zin")
             if scope not in CALM_SCOPES:
-                self.problems.error(
-                    file,
-                    group.line_of("scope"),
-                    f"'{scope}' is geen bereik.",
-                    f"Kies uit: {', '.join(CALM_SCOPES)}.",
+                self._not_one_of(
+                    file, group.line_of("scope"), f"'{scope}' is geen bereik.", CALM_SCOPES
                 )
                 continue
             for j, phrase in enumerate(group["phrases"]):
@@ -727,12 +725,8 @@ class _Reader:
                 texts = {k: tuple(str(v).strip() for v in item.get(k) or ()) for k in _GROUP_LISTS}
                 message = str(item.get("message") or "partial")
                 if message not in PARTIAL_MESSAGES:
-                    self.problems.error(
-                        file,
-                        item.line_of("message"),
-                        f"Het bericht '{message}' bestaat niet voor een groep.",
-                        f"Kies uit: {', '.join(PARTIAL_MESSAGES)}.",
-                    )
+                    wrong = f"Het bericht '{message}' bestaat niet voor een groep."
+                    self._not_one_of(file, item.line_of("message"), wrong, PARTIAL_MESSAGES)
                     continue
                 subject = str(item["subject"]).strip()
                 instead = str(item.get("instead") or "").strip()
