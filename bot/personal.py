@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from bot.lexicon import is_dutch_word
 from bot.text import without_accents
 
 log = logging.getLogger(__name__)
@@ -288,10 +289,11 @@ def _after_cue(tokens: list[_Token], i: int) -> bool:
 
 def _name_like(token: _Token, cued: bool) -> bool:
     """Whether a token is a name here: a listed name (one that is also an ordinary word only
-    with a capital, inside a sentence or after a cue), or after a cue any capitalised word."""
+    with a capital, inside a sentence or after a cue), or after a cue any capitalised word
+    that is no ordinary Dutch ('Geachte heer, mevrouw, Ik ben …': 'Ik' is no name)."""
     if token.key in names().also_words:  # 'mijn dokter wil', 'ik ben Wil'
         return token.capital and (cued or not token.sentence_start)
-    return token.key in names().all or (cued and token.capital)
+    return token.key in names().all or (cued and token.capital and not is_dutch_word(token.key))
 
 
 def _skip_prefixes(tokens: list[_Token], i: int) -> int:
