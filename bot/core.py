@@ -182,6 +182,8 @@ class Helpdesk:
             near = group.near
             if near and nearest not in near and (top is None or top.entry_id not in near):
                 continue
+            if near and nearest is None and top is not None:
+                nearest = top.entry_id  # beside the group's own entries: the best of them
             # Beside 'ijzer', the upper limit of magnesium is no answer: shown only when the
             # message asks what the entry answers ('kan alcohol een magnesiumtekort geven').
             fits = nearest is not None and (not near or nearest in near)

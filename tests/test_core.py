@@ -550,6 +550,16 @@ def test_a_subject_the_article_does_not_cover_is_named_beside_what_it_does_say(
     assert breastfeeding.text.startswith("Over borstvoeding staat niets")
 
 
+def test_whether_rls_becomes_parkinson_is_said_to_be_beyond_the_article(desk: Helpdesk) -> None:
+    """The article says RLS and Parkinson are often confused, not whether one leads to the
+    other: the bot says so, refers, and then shows what the article does say."""
+    reply = desk.respond("krijg ik later parkinson omdat ik rls heb?", NOON)
+    assert reply.outcome is Outcome.PARTIAL
+    assert reply.text.startswith("Over de kans dat RLS later Parkinson wordt staat niets")
+    assert reply.faq_id == "rls-en-parkinson"
+    assert desk.respond("is er een verband tussen rls en parkinson", NOON).outcome is Outcome.ANSWER
+
+
 def test_a_personal_dose_is_never_given_as_bare_numbers(desk: Helpdesk) -> None:
     """Weight, age or one's own tablets: the article has no personal dose, so the bot says
     so and sends the person to their doctor first, whatever figures it shows after."""
