@@ -5,7 +5,7 @@ the same signals of the matcher, fit by leave-one-part-out on the development pa
 
 For each development part in turn, the logistic decision is fit on the other parts and then
 answers that part's best entry when its probability of being right is at least the threshold.
-The rules are scored on the same messages. The parts the rules were not tuned on (dev5, dev6, dev7)
+The rules are scored on the same messages. The parts the rules were not tuned on (dev5 to dev8)
 are printed apart: there the two compete on equal terms. Held-out parts are not used.
 Only messages that reach the matcher count (no emergency, no smalltalk).
 """
@@ -25,7 +25,7 @@ from bot.matcher import MatchResult
 from bot.text import visible_text
 from tests.testset import PARTS, is_held_out, load_cases
 
-UNTUNED = ("dev5", "dev6", "dev7")  # written blind after the rules; they were not tuned on them
+UNTUNED = ("dev5", "dev6", "dev7", "dev8")  # written blind after the rules; they were not tuned on them
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ PARTS = (
     "dev5",
     "dev6",
     "dev7",
+    "dev8",
     "heldout",
     "heldout2",
     "heldout3",
