@@ -25,7 +25,8 @@ from bot.matcher import MatchResult
 from bot.text import visible_text
 from tests.testset import PARTS, is_held_out, load_cases
 
-UNTUNED = ("dev5", "dev6", "dev7", "dev8")  # written blind after the rules; they were not tuned on them
+# Written blind after the rules were; they were not tuned on them.
+UNTUNED = ("dev5", "dev6", "dev7", "dev8")
 
 
 @dataclass(frozen=True)
