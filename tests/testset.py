@@ -16,7 +16,14 @@ from bot.core import Helpdesk
 from bot.replies import Outcome
 
 DATA = Path(__file__).parent / "data"
-CRISIS_DEVELOPMENT = ("crisis_dev", "crisis_dev2", "crisis_dev3", "crisis_dev4", "crisis_dev5")
+CRISIS_DEVELOPMENT = (
+    "crisis_dev",
+    "crisis_dev2",
+    "crisis_dev3",
+    "crisis_dev4",
+    "crisis_dev5",
+    "crisis_dev6",
+)
 CRISIS_HELD_OUT = ("crisis_heldout", "crisis_heldout2", "crisis_heldout3", "crisis_heldout4")
 CRISIS_NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
 PARTS = (
