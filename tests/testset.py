@@ -24,7 +24,13 @@ CRISIS_DEVELOPMENT = (
     "crisis_dev5",
     "crisis_dev6",
 )
-CRISIS_HELD_OUT = ("crisis_heldout", "crisis_heldout2", "crisis_heldout3", "crisis_heldout4")
+CRISIS_HELD_OUT = (
+    "crisis_heldout",
+    "crisis_heldout2",
+    "crisis_heldout3",
+    "crisis_heldout4",
+    "crisis_heldout5",
+)
 CRISIS_NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
 PARTS = (
     "dev",
