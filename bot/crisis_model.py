@@ -88,12 +88,11 @@ class CrisisModel:
 
     def _score(self, kind: str, found: Iterable[str]) -> float:
         weights, ordinary, unseen = self.weights[kind], self.ordinary, self.unseen[kind]
-        known = [
+        return _evidence(
             weights[f] if f in weights else unseen + ordinary[f]
             for f in found
             if f in weights or f in ordinary
-        ]
-        return sum(known) / math.sqrt(len(known)) if known else 0.0
+        )
 
     def find(self, text: str) -> str | None:
         """The reply the message needs (urgent_suicide or urgent), or None."""
@@ -107,9 +106,15 @@ class CrisisModel:
         return sorted(found, key=lambda item: -item[1])[:top]
 
 
-def _score(weights: dict[str, float], found: Iterable[str]) -> float:
-    known = [weights[f] for f in found if f in weights]
+def _evidence(ratios: Iterable[float]) -> float:
+    """The sum of a message's log-ratios over the square root of their number, so that a long
+    story is not urgent for its length alone."""
+    known = list(ratios)
     return sum(known) / math.sqrt(len(known)) if known else 0.0
+
+
+def _score(weights: dict[str, float], found: Iterable[str]) -> float:
+    return _evidence(weights[f] for f in found if f in weights)
 
 
 def train(
@@ -129,17 +134,16 @@ def train(
     a = settings.smoothing
     log = [math.log(n + a) for n in range(max(size.values()) + ordinary_size + 1)]
 
-    def log_ratios(kind: str, left_out: int) -> dict[str, float]:
-        """Each ordinary feature's log-ratio, with ``left_out`` ordinary examples taken away
-        from its count: 1 to score an ordinary example as if it had not been trained on."""
-        in_kind, in_ordinary = counts[kind].get, counts["ordinary"].get
-        base = math.log(ordinary_size - left_out + 2 * a) - math.log(size[kind] + 2 * a)
-        found = counts["ordinary"].keys()
+    def left_out_ratios(kind: str) -> dict[str, float]:
+        """Each ordinary feature's log-ratio with one ordinary example taken away from its
+        count: to score an ordinary example as if it had not been trained on."""
+        in_kind = counts[kind].get
+        base = math.log(ordinary_size - 1 + 2 * a) - math.log(size[kind] + 2 * a)
         return {
-            f: log[k] - log[o - left_out] + base
-            for f in found
-            # in an ordinary example, and not of the left-out one alone
-            if (o := in_ordinary(f, 0)) >= left_out and (k := in_kind(f, 0)) + o > left_out
+            f: log[k] - log[o - 1] + base
+            for f, o in counts["ordinary"].items()
+            # not of the left-out example alone
+            if (k := in_kind(f, 0)) + o > 1
         }
 
     def left_out_score(kind: str, doc: frozenset[str]) -> float:
@@ -147,25 +151,22 @@ def train(
         Bayes: its own features counted once less)."""
         in_kind, in_ordinary = counts[kind].get, counts["ordinary"].get
         base = math.log(ordinary_size + 2 * a) - math.log(size[kind] - 1 + 2 * a)
-        known = [
+        return _evidence(
             log[k - 1] - log[o] + base
             for f in doc
             if (k := in_kind(f, 0)) + (o := in_ordinary(f, 0)) > 1
-        ]
-        return sum(known) / math.sqrt(len(known)) if known else 0.0
+        )
 
     weights = {}
     unseen = {}
     thresholds = {}
     alarms: set[int] = set()
+    in_ordinary = counts["ordinary"].get
     for kind in _KINDS:
-        weights[kind] = {
-            f: log[k] - log[counts["ordinary"].get(f, 0)] + base
-            for base in (math.log(ordinary_size + 2 * a) - math.log(size[kind] + 2 * a),)
-            for f, k in counts[kind].items()
-        }
-        unseen[kind] = log[0] + math.log(ordinary_size + 2 * a) - math.log(size[kind] + 2 * a)
-        left_out = log_ratios(kind, 1)  # exact leave-one-out for every ordinary example
+        base = math.log(ordinary_size + 2 * a) - math.log(size[kind] + 2 * a)
+        weights[kind] = {f: log[k] - log[in_ordinary(f, 0)] + base for f, k in counts[kind].items()}
+        unseen[kind] = log[0] + base
+        left_out = left_out_ratios(kind)  # exact leave-one-out for every ordinary example
         hard_scores = [_score(left_out, doc) for doc in hard]
         # Heavy words may raise an alarm now and then (false_alarms); plain messages, four
         # times less often.
