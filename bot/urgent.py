@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterator
+from typing import NamedTuple
 
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
@@ -26,6 +27,12 @@ _FUZZY_MIN_LENGTH = 5
 LEARNED = "geleerd"  # the name of a 'pattern' found by the learned view
 MANY = 10  # '#' in a pattern: a number at least this large ('30 tabletten')
 _YEARS = (1930, 2100)  # '#jaartal': a number that reads as a year ('in 2019')
+
+
+class _Sentence(NamedTuple):
+    tokens: list[str]
+    clause_ends: set[int]  # the tokens a clause ends with (for 'woord$')
+    positions: dict[str, set[int]]  # pattern word → where it stands, typos forgiven
 
 
 def _is_negated(term: tuple[str, ...]) -> bool:
@@ -100,34 +107,36 @@ class UrgencyDetector:
             return UrgentPattern(LEARNED, (), "", learned)
         return found[0] if found else None
 
-    def _sentences(self, message: str) -> list[tuple[list[str], set[int]]]:
+    def _sentences(self, message: str) -> list[_Sentence]:
         sentences = []
         for sentence in _SENTENCE.split(message[:MAX_CHARS]):
             tokens, clause_ends = self._tokens(sentence)
             if tokens:
-                sentences.append((tokens, clause_ends))
+                sentences.append(_Sentence(tokens, clause_ends, self._positions(tokens)))
         return sentences
 
-    def _matches(self, sentences: list[tuple[list[str], set[int]]]) -> Iterator[UrgentPattern]:
+    def _matches(self, sentences: list[_Sentence]) -> Iterator[UrgentPattern]:
         """The patterns that hold in a sentence, less those its calm patterns quiet."""
-        for tokens, clause_ends in sentences:
-            positions = self._positions(tokens)
+        for tokens, clause_ends, positions in sentences:
             found = list(self.patterns.holding(positions, clause_ends, tokens))
             if found:
                 quiet = {c.reply for c in self.calm.holding(positions, clause_ends, tokens)}
                 yield from (p for p in found if p.reply not in quiet)
 
-    def _quiet_in_message(self, sentences: list[tuple[list[str], set[int]]]) -> set[str]:
+    def _quiet_in_message(self, sentences: list[_Sentence]) -> set[str]:
         """The replies the calm groups of scope 'bericht' quiet: the whole message is read as
         one sentence, so their '!' words are looked for everywhere."""
         if not self.message_calm.patterns:
             return set()
         tokens: list[str] = []
         ends: set[int] = set()
-        for words, clause_ends in sentences:
-            ends |= {len(tokens) + end for end in clause_ends}
+        positions: dict[str, set[int]] = defaultdict(set)
+        for words, clause_ends, places in sentences:
+            offset = len(tokens)
+            ends |= {offset + end for end in clause_ends}
+            for word, at in places.items():
+                positions[word] |= {offset + i for i in at}
             tokens.extend(words)
-        positions = self._positions(tokens)
         return {c.reply for c in self.message_calm.holding(positions, ends, tokens)}
 
     def _tokens(self, sentence: str) -> tuple[list[str], set[int]]:
