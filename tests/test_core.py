@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gc
 import sys
-from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
@@ -12,8 +11,8 @@ from types import ModuleType
 import pytest
 import yaml
 
-from bot.core import Helpdesk, load_helpdesk, ordinary_messages
-from bot.crisis_model import SUICIDE, train
+from bot.core import Helpdesk, load_helpdesk
+from bot.crisis_model import SUICIDE
 from bot.lexicon import compound_commonness
 from bot.replies import Outcome
 from bot.text import normalise, split_sentences
@@ -434,18 +433,11 @@ def test_the_learned_views_smoothing_is_the_one_its_fit_chooses(desk: Helpdesk) 
     """urgent.yaml's smoothing is (within a point of) the best of benchmarks/urgent.py --fit's
     grid: the one at which most examples, each left out of training, would still raise their
     alarm. New examples may move the best; the check says when to fit it again."""
-    from benchmarks.urgent import SMOOTHING_GRID
+    from benchmarks.urgent import models_by_smoothing
 
     urgency = desk.knowledge.urgency
-    ordinary = list(ordinary_messages(desk.knowledge))
-    recall = {
-        s: sum(
-            train(
-                urgency.examples, ordinary, replace(urgency.model, smoothing=s)
-            ).left_out_recall.values()
-        )
-        for s in SMOOTHING_GRID
-    }
+    models = models_by_smoothing(desk.knowledge)
+    recall = {s: sum(model.left_out_recall.values()) for s, model in models.items()}
     assert urgency.model.smoothing in recall
     assert recall[urgency.model.smoothing] >= max(recall.values()) - 0.01
     assert all(0.5 < share <= 1 for share in desk.urgency.model.left_out_recall.values())
