@@ -182,12 +182,12 @@ class Helpdesk:
             near = group.near
             if near and nearest not in near and (top is None or top.entry_id not in near):
                 continue
-            if near and nearest is None and top is not None:
-                nearest = top.entry_id  # beside the group's own entries: the best of them
+            # Beside the group's own entries, with no answer decided: the best of them.
+            beside = top.entry_id if near and nearest is None and top is not None else nearest
             # Beside 'ijzer', the upper limit of magnesium is no answer: shown only when the
             # message asks what the entry answers ('kan alcohol een magnesiumtekort geven').
-            fits = nearest is not None and (not near or nearest in near)
-            shown = nearest if fits and self.matcher.asks_about(message, nearest) else None
+            fits = beside is not None and (not near or beside in near)
+            shown = beside if fits and self.matcher.asks_about(message, beside) else None
             entry = self.knowledge.by_id[shown] if shown is not None else None
             return self.composer.partial(group, entry, now, decision.score)
         return None
