@@ -38,12 +38,16 @@ sys.path.insert(0, str(ROOT))
 from bot.core import RULES, Helpdesk  # noqa: E402
 from bot.loader import DEFAULT_KNOWLEDGE_DIR, load_knowledge  # noqa: E402
 from tests.generated_faq import generated_knowledge  # noqa: E402
-from tests.testset import PARTS, Figures, evaluate, is_held_out, load_cases  # noqa: E402
+from tests.testset import (  # noqa: E402
+    PARTS,
+    UNTUNED_BY_RULES,
+    Figures,
+    evaluate,
+    is_held_out,
+    load_cases,
+)
 
 BASELINE_CUTOFF = 80
-# The development part that none of core.decide's rules was tuned on: --rules measures each
-# rule's worth there, beside the parts it was tuned on.
-UNTUNED_PARTS = ("dev5",)
 NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
 
 
@@ -140,10 +144,10 @@ def rules() -> int:
         tuned, untuned = Figures(), Figures()
         for part in development:
             found = evaluate(cases[part], respond)
-            (untuned if part in UNTUNED_PARTS else tuned).add(found, with_misses=False)
+            (untuned if part in UNTUNED_BY_RULES else tuned).add(found, with_misses=False)
         name = f"without {left_out[0]}" if left_out else "all rules"
         print(f"{name:<24} tuned on: {_short(tuned)}")
-        print(f"{'':<24} {'+'.join(UNTUNED_PARTS)}: {_short(untuned)}")
+        print(f"{'':<24} {'+'.join(UNTUNED_BY_RULES)}: {_short(untuned)}")
     return 0
 
 
