@@ -41,6 +41,7 @@ PARTS = (
     "dev6",
     "dev7",
     "dev8",
+    "dev9",
     "heldout",
     "heldout2",
     "heldout3",
