@@ -23,6 +23,7 @@ CRISIS_DEVELOPMENT = (
     "crisis_dev4",
     "crisis_dev5",
     "crisis_dev6",
+    "crisis_dev7",
 )
 CRISIS_HELD_OUT = (
     "crisis_heldout",
