@@ -143,6 +143,8 @@ class Knowledge:
     # Hard words the check warns about, each with plainer words to use: (word, instead).
     jargon: tuple[tuple[str, str], ...] = ()
     out_of_scope_groups: tuple[OutOfScopeGroup, ...] = ()  # ...those of them with a subject
+    # 'ik vraag me af': what follows is a question, also inside a story without punctuation
+    question_cues: tuple[str, ...] = ()
     by_id: Mapping[str, Entry] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, time
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
@@ -218,6 +218,7 @@ STOPWORD_FIELDS = {
     "stopwords": Field(TEXTS),
     "openers": Field(TEXTS, required=False),
     "refer_back": Field(TEXTS, required=False),
+    "question_cues": Field(TEXTS, required=False),
 }
 SYNONYM_FIELDS = {
     "synonyms": Field(MAPPING),
@@ -281,6 +282,18 @@ def _holiday_countries() -> frozenset[str]:
 class ReviewSettings:
     max_age_days: int = 730
     max_answer_chars: int = 900
+
+
+class WordMap(NamedTuple):
+    """What synonyms.yaml and stopwords.yaml say about words."""
+
+    synonyms: dict[str, str]
+    stopwords: frozenset[str]
+    openers: frozenset[str]
+    abbreviations: dict[str, str]
+    guards: frozenset[str]
+    refer_back: frozenset[str]
+    question_cues: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -512,12 +525,9 @@ class _Reader:
             names[key] = tuple(str(v) for v in data[key])
         return {k: data[k].strip() for k in MESSAGE_KEYS}, names
 
-    def word_map(
-        self,
-    ) -> (
-        tuple[dict[str, str], frozenset[str], dict[str, str], frozenset[str], frozenset[str]] | None
-    ):
-        """Synonyms, stop words, abbreviations with their guards, and words that refer back."""
+    def word_map(self) -> WordMap | None:
+        """Synonyms, stop words, abbreviations with their guards, words that refer back and
+        words that open a question."""
         synonyms_data, syn_file = self.read("synonyms.yaml")
         stop_data, stop_file = self.read("stopwords.yaml")
         ok = self.fields(synonyms_data, SYNONYM_FIELDS, syn_file, "synonyms.yaml")
@@ -561,7 +571,16 @@ class _Reader:
         guards = frozenset(normalise(str(w)) for w in synonyms_data.get("unless_next_to") or ())
         refer_back = frozenset(normalise(str(w)) for w in stop_data.get("refer_back") or ())
         openers = frozenset(normalise(str(w)) for w in stop_data.get("openers") or ())
-        return (synonyms, stopwords, openers, abbreviations, guards, refer_back) if ok else None
+        cues = tuple(
+            dict.fromkeys(
+                c for w in stop_data.get("question_cues") or () if (c := normalise(str(w)))
+            )
+        )
+        return (
+            WordMap(synonyms, stopwords, openers, abbreviations, guards, refer_back, cues)
+            if ok
+            else None
+        )
 
     def urgency(self) -> Urgency | None:
         data, file = self.read("urgent.yaml")
@@ -954,7 +973,6 @@ def load_knowledge(folder: Path | str = DEFAULT_KNOWLEDGE_DIR) -> LoadResult:
     parts = (settings, helpline, messages, word_map, urgency, smalltalk)
     if reader.problems.errors or any(p is None for p in parts):
         return LoadResult(None, problems, review)
-    synonyms, stopwords, openers, abbreviations, guards, refer_back = word_map
     texts, names = messages
     knowledge = Knowledge(
         entries=entries,
@@ -963,18 +981,19 @@ def load_knowledge(folder: Path | str = DEFAULT_KNOWLEDGE_DIR) -> LoadResult:
         messages=texts,
         day_names=names["day_names"],
         month_names=names["month_names"],
-        synonyms=synonyms,
-        abbreviations=abbreviations,
-        abbreviation_guards=guards,
-        stopwords=stopwords,
-        openers=openers,
-        refer_back=refer_back,
+        synonyms=word_map.synonyms,
+        abbreviations=word_map.abbreviations,
+        abbreviation_guards=word_map.guards,
+        stopwords=word_map.stopwords,
+        openers=word_map.openers,
+        refer_back=word_map.refer_back,
         urgency=urgency,
         smalltalk=smalltalk,
         settings=settings,
         out_of_scope=out_of_scope,
         jargon=jargon,
         out_of_scope_groups=out_of_scope_groups,
+        question_cues=word_map.question_cues,
     )
     return LoadResult(knowledge, problems, review)
 

@@ -7,7 +7,8 @@ last two only need to cover the message, at a discount. Words of the FAQ weigh b
 telling they are across entries; other words by how rare they are in Dutch, so "helpt
 magnesium bij hoofdpijn?" does not reach the entry about RLS. Phrasings of questions the
 article does not answer (knowledge/out_of_scope.yaml) compete as one more owner. A question
-in a longer message is also scored on its own (with the sentence it points back to), so a
+in a longer message is also scored on its own (with the sentence it points back to), and so
+is what follows a question cue ('ik vraag me af of ...', knowledge/stopwords.yaml), so a
 story around it does not drown it. A second view on letter patterns (charprofile.py) says
 whether it agrees on the best entry, or which of two close ones it prefers; the match notes
 words that suggest another subject altogether, and the subjects the article does not cover
@@ -40,6 +41,7 @@ RARE_ZIPF = 3.0  # ...and one this rare (or rarer) weighs fully
 MIN_RARITY = 0.2
 TOPICAL_ZIPF = 4.4  # a word rarer than this in Dutch can be the subject of a question
 MAX_SENTENCES = 20
+CUED_QUESTION_WORDS = 25  # after 'ik vraag me af', this many words are the question
 CONFIRM_AMONG = 5  # the letter view compares the word view's best few entries
 CONFIRM_MARGIN = 0.05  # ...and must prefer the best one to the out-of-scope questions
 LETTER_TIE_WINDOW = 0.1  # the two best this close: the letter view may choose between them
@@ -384,10 +386,10 @@ class Matcher:
         known word ("magnesium?") says too little to be scored on its own.
         """
         pieces = split_sentences(message)
+        result = self._cued_questions(pieces)
         if len(pieces) < 2:
-            return []
+            return result
         asking = [i for i, (_, asks) in enumerate(pieces) if asks] or [len(pieces) - 1]
-        result = []
         for i in asking[:MAX_SENTENCES]:
             text = pieces[i][0]
             terms = self.analyzer.terms(text)
@@ -397,4 +399,20 @@ class Matcher:
                 terms = self.analyzer.terms(pieces[i - 1][0]) + terms
             if sum(t.known for t in terms) >= 2:
                 result.append(terms)
+        return result
+
+    def _cued_questions(self, pieces: list[tuple[str, bool]]) -> list[list[Term]]:
+        """What follows a question cue ('ik vraag me af of', 'mijn vraag is'), scored alone:
+        a story told in one breath, without a question mark, still has its question."""
+        result = []
+        for text, _ in pieces[:MAX_SENTENCES]:
+            padded = f" {normalise(text)} "
+            for cue in self.knowledge.question_cues:
+                at = padded.find(f" {cue} ")
+                if at >= 0:
+                    words = padded[at + len(cue) + 2 :].split()[:CUED_QUESTION_WORDS]
+                    terms = self.analyzer.terms(" ".join(words))
+                    if sum(t.known for t in terms) >= 2:
+                        result.append(terms)
+                    break
         return result

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import sys
 from datetime import UTC, datetime
@@ -310,6 +311,21 @@ def test_smalltalk(desk: Helpdesk) -> None:
     for message in ("hoi", "dank je wel!", "ben je een robot?", "wie ben jij"):
         assert desk.respond(message, NOON).outcome is Outcome.SMALLTALK, message
     assert "Stichting Restless Legs" in desk.respond("wie ben jij", NOON).text
+
+
+def test_a_question_told_in_one_breath_is_found_after_its_cue(desk: Helpdesk) -> None:
+    """No full stop, no question mark: 'ik wil graag weten of' (stopwords.yaml's
+    question_cues) says where the question starts. Without the cues the story drowns it."""
+    story = (
+        "we zitten hier al de hele avond met de hele familie aan tafel te praten over mijn "
+        "onrustige benen en mijn schoonzoon zegt dat je dat aan je bloed kan zien en ik wil "
+        "graag weten of je magnesium kan laten meten bij de huisarts want dan weet ik waar ik "
+        "aan toe ben"
+    )
+    reply = desk.respond(story, NOON)
+    assert (reply.outcome, reply.faq_id) == (Outcome.ANSWER, "magnesium-meten")
+    without_cues = Helpdesk(dataclasses.replace(desk.knowledge, question_cues=()))
+    assert without_cues.respond(story, NOON).outcome is not Outcome.ANSWER
 
 
 def test_three_close_entries_are_a_choice_not_a_guess_of_the_letters(desk: Helpdesk) -> None:
