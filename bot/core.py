@@ -107,11 +107,17 @@ def decide(
 
 
 def ordinary_messages(knowledge: Knowledge) -> tuple[str, ...]:
-    """What people ask that is no emergency: every phrasing of the knowledge."""
+    """What people ask that is no emergency: every phrasing of the knowledge, and the words
+    it knows for its subjects ('magnesiumglycinaat' names a supplement, not a crisis)."""
+    words_of: dict[str, list[str]] = {}
+    for variant, concept in knowledge.synonyms.items():
+        words_of.setdefault(concept, [concept]).append(variant)
     return (
         *(p for entry in knowledge.entries for p in entry.phrasings),
         *knowledge.out_of_scope,
         *(p for intent in knowledge.smalltalk for p in intent.phrasings),
+        *(" ".join(g.words) for g in knowledge.out_of_scope_groups if g.words),
+        *(" ".join(words) for words in words_of.values()),
     )
 
 

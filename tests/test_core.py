@@ -385,6 +385,13 @@ def test_dramatic_words_in_an_ordinary_question_are_no_alarm(desk: Helpdesk, mes
     assert desk.respond(message, NOON).outcome is not Outcome.URGENT
 
 
+def test_a_word_the_knowledge_names_as_a_subject_is_no_sign_of_crisis(desk: Helpdesk) -> None:
+    """'magnesiumglycinaat' stood in one emergency example and in no phrasing; the knowledge's
+    own words for its subjects (synonyms, out-of-scope groups) count as ordinary."""
+    assert "magnesiumglycinaat" in {w for g in desk.knowledge.out_of_scope_groups for w in g.words}
+    assert desk.respond("is magnesiumglycinaat goed", NOON).outcome is not Outcome.URGENT
+
+
 def test_the_dutch_word_list_is_read_as_wordfreq_reads_it() -> None:
     """bot/lexicon.py reads wordfreq's data file itself, to skip importing its tokenisers."""
     from wordfreq import get_frequency_list
