@@ -24,6 +24,7 @@ CRISIS_DEVELOPMENT = (
     "crisis_dev5",
     "crisis_dev6",
     "crisis_dev7",
+    "crisis_dev8",
 )
 CRISIS_HELD_OUT = (
     "crisis_heldout",
@@ -43,6 +44,7 @@ PARTS = (
     "dev7",
     "dev8",
     "dev9",
+    "dev10",
     "heldout",
     "heldout2",
     "heldout3",
