@@ -17,7 +17,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from bot.knowledge import Knowledge
-from bot.lexicon import commonness, compound_commonness, is_dutch_word
+from bot.lexicon import commonness, compound_commonness, english_commonness, is_dutch_word
 from bot.text import words
 from bot.verbs import join_separable
 from bot.wordcache import WordCache
@@ -333,6 +333,6 @@ class Analyzer:
         if term is None:
             stem = self.stem(token)
             # Not is_dutch_word: a compound of ours ('kuitkramp') must still be split.
-            common = commonness(token) or compound_commonness(token)
+            common = commonness(token) or compound_commonness(token) or english_commonness(token)
             term = self._terms.put(token, Term(stem, stem in self.known_stems, common > 0, common))
         return term

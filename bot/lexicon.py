@@ -20,8 +20,9 @@ from bot.text import without_accents
 _ENDINGS = ("end", "ende", "tjes", "jes", "tje", "je", "en", "de", "te", "s", "e", "t")
 
 
-def frequency_buckets() -> list[list[str]]:
-    """wordfreq's small Dutch list: bucket i holds the words whose frequency is -i centibels.
+def frequency_buckets(language: str = "nl") -> list[list[str]]:
+    """wordfreq's small list of a language: bucket i holds the words whose frequency is -i
+    centibels.
 
     Read straight from wordfreq's data file, in the format its ``read_cBpack`` documents (a
     header, then one list of words per centibel): importing wordfreq itself also loads its
@@ -30,7 +31,7 @@ def frequency_buckets() -> list[list[str]]:
     """
     spec = importlib.util.find_spec("wordfreq")
     if spec is not None and spec.submodule_search_locations:
-        path = Path(spec.submodule_search_locations[0]) / "data" / "small_nl.msgpack.gz"
+        path = Path(spec.submodule_search_locations[0]) / "data" / f"small_{language}.msgpack.gz"
         try:
             with gzip.open(path, "rb") as file:
                 data = msgpack.load(file, raw=False)
@@ -40,15 +41,15 @@ def frequency_buckets() -> list[list[str]]:
             pass
     from wordfreq import get_frequency_list
 
-    return get_frequency_list("nl", wordlist="small")
+    return get_frequency_list(language, wordlist="small")
 
 
-@lru_cache(maxsize=1)
-def _zipf_table() -> dict[str, float]:
+@lru_cache(maxsize=2)
+def _zipf_table(language: str = "nl") -> dict[str, float]:
     """Read bucket by bucket (the words of one frequency), so each frequency is converted
     to the Zipf scale once rather than for each of the 29,000 words."""
     table: dict[str, float] = {}
-    for index, bucket in enumerate(frequency_buckets()):
+    for index, bucket in enumerate(frequency_buckets(language)):
         frequency = 10 ** (-index / 100)  # wordfreq's cB_to_freq: what it gives each word
         zipf = math.log10(frequency) + 9 if frequency > 0 else 0.0
         for word in bucket:
@@ -99,3 +100,14 @@ def compound_commonness(word: str) -> float:
 
 def is_dutch_word(word: str) -> bool:
     return commonness(word) > 0
+
+
+ENGLISH_MIN_ZIPF = 3.0  # rarer English words are as likely a Dutch typo or a name
+
+
+def english_commonness(word: str) -> float:
+    """How common the word is in English, for words that are no Dutch: people mix English in
+    ('always tired lately', 'heard about a study'), and an everyday English word is part of
+    the story, not a subject the FAQ lacks. 0 for rare or unlisted words."""
+    found = _zipf_table("en").get(word, 0.0)
+    return found if found >= ENGLISH_MIN_ZIPF else 0.0

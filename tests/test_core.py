@@ -328,6 +328,31 @@ def test_a_question_told_in_one_breath_is_found_after_its_cue(desk: Helpdesk) ->
     assert without_cues.respond(story, NOON).outcome is not Outcome.ANSWER
 
 
+@pytest.mark.parametrize(
+    ("message", "entry"),
+    [
+        (
+            "always exhausted lately, does magnesium help tegen vermoeidheid?",
+            "magnesium-vermoeidheid",
+        ),
+        (
+            "honestly I keep hearing about it everywhere, is magnesium good for cramps in je "
+            "kuiten?",
+            "spierkrampen",
+        ),
+        ("my wife keeps nagging about it, which magnesium supplement is best?", "welk-supplement"),
+        ("she barely sleeps anymore, wat zijn tekenen van een magnesiumtekort?", "tekenen-tekort"),
+    ],
+)
+def test_everyday_english_mixed_in_is_part_of_the_story(
+    desk: Helpdesk, message: str, entry: str
+) -> None:
+    """'lately', 'honestly', 'nagging' are no subjects the FAQ lacks (lexicon.english_commonness):
+    they neither raise the bar for an answer nor drown the question's own words."""
+    reply = desk.respond(message, NOON)
+    assert (reply.outcome, reply.faq_id) == (Outcome.ANSWER, entry)
+
+
 def test_three_close_entries_are_a_choice_not_a_guess_of_the_letters(desk: Helpdesk) -> None:
     """'hoe kan het dat' leaves only 'magnesiumtekort', and four entries are about it."""
     reply = desk.respond("hoe kan het dat ik een magnesiumtekort heb", NOON)
