@@ -80,6 +80,9 @@ class Urgency:
     # The words of a pattern must lie within this many words of each other (0: anywhere in
     # the sentence): a message spoken in has no full stops.
     window: int = 0
+    # Words where a sentence turns ('maar', 'want'): a pattern with 'woord$' holds within
+    # one stretch between them.
+    turns: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

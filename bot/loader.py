@@ -229,6 +229,7 @@ SETTINGS_FIELDS = {"matching": Field(MAPPING), "review": Field(MAPPING, required
 URGENT_FIELDS = {
     "words": Field(MAPPING, required=False),
     "clause_words": Field(TEXTS),
+    "turns": Field(TEXTS, required=False),
     "window": Field(WHOLE, required=False),
     "patterns": Field(LIST),
     "calm": Field(LIST, required=False),
@@ -617,6 +618,7 @@ class _Reader:
             self.urgent_examples(),
             model,
             window,
+            frozenset(normalise(str(w)) for w in data.get("turns") or ()),
         )
 
     def urgent_examples(self) -> dict[str, tuple[str, ...]]:

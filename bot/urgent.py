@@ -69,7 +69,7 @@ class UrgencyDetector:
     ) -> None:
         # A correctly spelled ordinary word is no typo: 'slikken' must not become 'stikken'.
         self.real_words = real_words
-        self.patterns = _PatternSet(urgency.patterns, urgency.window)
+        self.patterns = _PatternSet(urgency.patterns, urgency.window, urgency.turns)
         # The learned view, trained on the examples; ``ordinary`` are more messages that are
         # no emergency (the FAQ's phrasings and the like).
         self.model = train(urgency.examples, list(ordinary), urgency.model)
@@ -195,9 +195,25 @@ class UrgencyDetector:
 class _PatternSet:
     """Patterns indexed by their key words, so a sentence only visits those it may match."""
 
-    def __init__(self, patterns: tuple[UrgentPattern, ...], window: int = 0) -> None:
+    def __init__(
+        self,
+        patterns: tuple[UrgentPattern, ...],
+        window: int = 0,
+        turns: frozenset[str] = frozenset(),
+    ) -> None:
         self.patterns = patterns
         self.window = window  # 0: the words may lie anywhere in the sentence
+        # A pattern that ends a clause ('wil niet meer$') is a saying of one stretch: none of
+        # its words stands before a turn ('maar', 'want') that comes before its last word,
+        # or after it ('ik wil mailen maar weet het adres niet meer' is none).
+        self.turns = turns
+        self.ends_clause = {
+            i: [k for k, t in enumerate(p.terms) if not _is_negated(t)].index(
+                next(k for k, t in enumerate(p.terms) if any(a.endswith("$") for a in t))
+            )
+            for i, p in enumerate(patterns)
+            if any(a.endswith("$") for t in p.terms for a in t)
+        }
         # Per pattern, the first words of one of its terms: unless one of them is in the
         # sentence, the pattern cannot hold, and is not checked further.
         self.by_key: dict[str, list[int]] = {}
@@ -223,8 +239,23 @@ class _PatternSet:
                 else:
                     found.append(at)
             else:
+                end = self.ends_clause.get(i)
+                if end is not None and not _in_one_stretch(found, end, tokens, self.turns):
+                    continue
                 if _near_each_other(found, self.window):
                     yield pattern
+
+
+def _in_one_stretch(
+    found: list[set[int]], end: int, tokens: list[str], turns: frozenset[str]
+) -> bool:
+    """Whether, for a place of the clause-ending term ``found[end]``, every term has a place
+    at or before it and after the last turn word before it."""
+    for last in found[end]:
+        start = max((k for k in range(last) if tokens[k] in turns), default=-1)
+        if all(any(start < p <= last for p in places) for places in found):
+            return True
+    return False
 
 
 def _near_each_other(found: list[set[int]], window: int) -> bool:
