@@ -9,7 +9,9 @@ ordinary messages raised a false alarm. The held-out part prints counts only, ne
 
 --fit trains the learned view with each smoothing of a grid and prints, for each, how many of
 the examples of each kind would still raise their alarm had they not been trained on (exact
-leave-one-out) at the thresholds that keep the ordinary examples' false alarms as they are.
+leave-one-out) at the thresholds that let the same share of the ordinary examples raise an
+alarm (urgent.yaml's false_alarms, for both kinds together), so the smoothings are compared at
+equal false alarms.
 The best is the smoothing to write under model: in knowledge/urgent.yaml.
 """
 

@@ -12,8 +12,8 @@ is not urgent for its length alone.
 
 The threshold of each kind is fit on the examples themselves: every ordinary example with heavy
 words is scored as if it had not been trained on (leave-one-out, exact for naive Bayes), and
-the threshold is set so that at most ``false_alarms`` of them would raise an alarm of that kind
-(and at most a quarter of that of the plain ones: stories, phrasings, smalltalk). Adding
+the thresholds are set so that at most ``false_alarms`` of them would raise an alarm of either
+kind (and at most a quarter of that of the plain ones: stories, phrasings, smalltalk). Adding
 examples retunes it; there is nothing to fit by hand. ``explain`` names the words that weighed
 most, so every alarm can be explained.
 """
@@ -68,8 +68,7 @@ class CrisisModel:
     ordinary: dict[str, float]  # feature → -log(its ordinary count + smoothing)
     thresholds: dict[str, float]
     # The share of ordinary examples with heavy words that, each scored as if it had not been
-    # trained on, would raise an alarm: at most ModelSettings.false_alarms for each kind, so at
-    # most twice that for both (a missed emergency weighs more than a false alarm).
+    # trained on, would raise an alarm of either kind: at most ModelSettings.false_alarms.
     left_out_alarms: float = 0.0
     # Per kind, the share of its examples that, each scored as if it had not been trained on,
     # would still raise its alarm: what ``smoothing`` is chosen by (benchmarks/urgent.py --fit).
@@ -159,22 +158,36 @@ def train(
 
     weights = {}
     unseen = {}
-    thresholds = {}
-    alarms: set[int] = set()
+    hard_scores, plain_scores = {}, {}
     in_ordinary = counts["ordinary"].get
     for kind in _KINDS:
         base = math.log(ordinary_size + 2 * a) - math.log(size[kind] + 2 * a)
         weights[kind] = {f: log[k] - log[in_ordinary(f, 0)] + base for f, k in counts[kind].items()}
         unseen[kind] = log[0] + base
         left_out = left_out_ratios(kind)  # exact leave-one-out for every ordinary example
-        hard_scores = [_score(left_out, doc) for doc in hard]
-        # Heavy words may raise an alarm now and then (false_alarms); plain messages, four
-        # times less often.
-        thresholds[kind] = max(
-            _quantile(hard_scores, settings.false_alarms),
-            _quantile([_score(left_out, doc) for doc in plain], settings.false_alarms / 4),
-        )
-        alarms |= {i for i, score in enumerate(hard_scores) if score > thresholds[kind]}
+        hard_scores[kind] = [_score(left_out, doc) for doc in hard]
+        plain_scores[kind] = [_score(left_out, doc) for doc in plain]
+    # Heavy words may raise an alarm now and then: at most false_alarms of them, of either
+    # kind; plain messages four times less often. Each kind's share is lowered step by step
+    # until both together stay within it.
+    share = settings.false_alarms
+    while True:
+        thresholds = {
+            kind: max(
+                _quantile(hard_scores[kind], share),
+                _quantile(plain_scores[kind], settings.false_alarms / 4),
+            )
+            for kind in _KINDS
+        }
+        alarms = {
+            i
+            for kind in _KINDS
+            for i, score in enumerate(hard_scores[kind])
+            if score > thresholds[kind]
+        }
+        if len(alarms) <= settings.false_alarms * len(hard) or share <= 0:
+            break
+        share = max(0.0, share - 0.001)
     recall = {
         kind: sum(left_out_score(kind, doc) > thresholds[kind] for doc in docs[kind]) / size[kind]
         for kind in _KINDS
