@@ -253,11 +253,12 @@ class Matcher:
         ranked = sorted(scores.items(), key=lambda kv: (-round(kv[1], 9), kv[0]))
         entries = self.knowledge.entries
         candidates = tuple(Candidate(entries[i].id, round(s, 4)) for i, s in ranked[:10])
+        story_numbers = self._story_numbers(message)
         foreign = tuple(
             dict.fromkeys(
                 t.stem
                 for t in whole
-                if (not t.known and not t.ordinary)
+                if ((not t.known and not t.ordinary) and t.stem not in story_numbers)
                 or (t.stem in self.foreign_topics and t.commonness < TOPICAL_ZIPF)
             )
         )
@@ -278,6 +279,18 @@ class Matcher:
             subjects,
             rest,
         )
+
+    @staticmethod
+    def _story_numbers(message: str) -> frozenset[str]:
+        """Numbers only the story around a question has ('ik ben 83 en ...'): an age or a
+        year there is part of the story. In the question itself a number may ask for a
+        dose the article does not give ('hoeveel magnesium mag een kind van 6')."""
+        pieces = split_sentences(message)
+        if len(pieces) < 2:
+            return frozenset()
+        asking = [text for text, asks in pieces if asks] or [pieces[-1][0]]
+        numbers = {w for text, _ in pieces for w in normalise(text).split() if w.isdigit()}
+        return frozenset(numbers - {w for text in asking for w in normalise(text).split()})
 
     def _subjects(self, message: str, surface: list[str]) -> tuple[tuple[int, ...], str]:
         """The out-of-scope groups whose words the message uses ('alcohol', 'borstvoeding'),

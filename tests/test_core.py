@@ -116,6 +116,18 @@ def test_how_many_weeks_is_part_of_the_story_an_age_is_not(desk: Helpdesk) -> No
         assert desk.respond(message, NOON).outcome in REFERRED, message
 
 
+def test_an_age_in_the_story_around_a_question_is_part_of_the_story(desk: Helpdesk) -> None:
+    """'Ik ben 79' before the question is no detail the article lacks; in the question itself
+    ('een kind van 6 jaar', above) a number still is."""
+    story = (
+        "Ik ben 79 en heb al jaren last van mijn benen. Mijn kleinzoon heeft dit op mijn "
+        "telefoon gezet. Hoe kan ik iemand van jullie spreken?"
+    )
+    assert answered_by(desk, story) == "contact-stichting"
+    asked = "Ik heb al jaren last van mijn benen. Hoeveel magnesium mag ik nemen als ik 79 ben?"
+    assert desk.respond(asked, NOON).outcome in REFERRED
+
+
 def test_kalktabletten_are_calcium(desk: Helpdesk) -> None:
     assert (
         answered_by(desk, "mijn moeder neemt kalktabletten, kan ze daar magnesium bij nemen")
