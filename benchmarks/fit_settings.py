@@ -8,7 +8,8 @@ The procedure, so that nobody tunes a threshold by hand for one message:
    answer and every near miss answered as if it were asked. A confident wrong answer is the
    worst thing the bot can do; one weighs as much as COST right answers lost.
 2. Coordinate ascent from the values in settings.yaml: each setting in turn is tried at the
-   values of its grid (the others kept), and moves to the value with the highest utility.
+   values of its grid that keep the order the loader asks (the others kept), and moves to
+   the value with the highest utility.
    A tie keeps the current value, so a setting only moves for a real gain.
 3. Passes repeat until none moves, at most ``--passes`` times.
 
@@ -29,15 +30,15 @@ sys.path.insert(0, str(ROOT))
 
 from bot.core import Helpdesk  # noqa: E402
 from bot.knowledge import Knowledge, MatchSettings  # noqa: E402
-from bot.loader import DEFAULT_KNOWLEDGE_DIR, load_knowledge  # noqa: E402
+from bot.loader import DEFAULT_KNOWLEDGE_DIR, MATCHING_ORDER, load_knowledge  # noqa: E402
 from tests.testset import PARTS, Case, Figures, evaluate, is_held_out, load_cases  # noqa: E402
 
 COST = 3
 NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
 # The settings of core.decide and the values each may take.
 GRID: dict[str, tuple[float, ...]] = {
-    "answer_threshold": (0.45, 0.5, 0.55, 0.6, 0.65, 0.7),
-    "strict_threshold": (0.6, 0.7, 0.8, 0.9),
+    "answer_threshold": (0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8),
+    "strict_threshold": (0.6, 0.7, 0.8, 0.9, 1.0),
     "confirmed_threshold": (0.2, 0.25, 0.3, 0.35, 0.4),
     "clarify_threshold": (0.35, 0.4, 0.45, 0.5),
     "long_message_words": (7, 9, 12, 15),
@@ -47,6 +48,12 @@ GRID: dict[str, tuple[float, ...]] = {
     "tie_margin": (0.0, 0.005, 0.01, 0.02),
     "confirmed_out_of_scope_slack": (0.0, 0.05, 0.1, 0.15, 0.2),
 }
+
+
+def in_order(settings: MatchSettings) -> bool:
+    """Whether the settings keep the order the loader asks of them (a lower threshold where
+    two views agree, a higher one beside an unknown word)."""
+    return all(getattr(settings, a) <= getattr(settings, b) for a, b, _ in MATCHING_ORDER)
 
 
 def utility(f: Figures) -> int:
@@ -77,7 +84,11 @@ def fit(knowledge: Knowledge, cases: list[Case], passes: int) -> MatchSettings:
         moved = False
         for name, values in GRID.items():
             current = getattr(settings, name)
-            tried = {v: measured(dataclasses.replace(settings, **{name: v})) for v in values}
+            tried = {
+                v: measured(candidate)
+                for v in values
+                if in_order(candidate := dataclasses.replace(settings, **{name: v}))
+            }
             tried.setdefault(current, measured(settings))
             best = max(tried, key=lambda v: (utility(tried[v]), v == current))
             row = "  ".join(

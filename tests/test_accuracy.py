@@ -1,6 +1,6 @@
 """The bot on messages written the way people really write (tests/data/testset_*.yaml).
 
-Thirteen parts, each written by someone who had not seen the matcher: eight development parts
+Fifteen parts, each written by someone who had not seen the matcher: ten development parts
 (the fourth first measured as a held-out part) and five held-out parts that are only
 measured and whose messages are never printed. The two are never pooled.
 
@@ -26,10 +26,12 @@ from tests.testset import PARTS, Figures, evaluate, is_held_out, load_cases
 
 NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
 # The targets for a fresh set are 90% right, 2% wrong, 95% of near misses referred or partial
-# and 3% of them answered. With dev6, dev7 and dev8 (first sight 81.6%, 80.5% and 81.8% right)
-# the development parts reach 85.9% right, 2.5% wrong, 95.6% and 3.5%: below the targets, so
-# the floors are too, a margin below what the parts reach.
-DEVELOPMENT = {"right": 0.845, "wrong": 0.03, "near_miss": 0.945, "near_miss_answered": 0.045}
+# and 3% of them answered. The development parts (ten, the last first seen at 71.4% right)
+# reach 85.1% right, 1.4% wrong, 96.1% and 2.8%: the last three are held to the targets
+# themselves, right answers to a floor a margin below what they reach, and the 90% target
+# stays a strict expected failure until it is met.
+TARGETS = {"right": 0.90, "wrong": 0.02, "near_miss": 0.95, "near_miss_answered": 0.03}
+DEVELOPMENT = {**TARGETS, "right": 0.835}
 HELD_OUT = {"right": 0.80, "wrong": 0.05, "near_miss": 0.80, "near_miss_answered": 0.20}
 
 
@@ -70,6 +72,12 @@ def test_the_parts_are_large_enough(development: Figures, held_out: Figures) -> 
 def test_development_answerable_questions_get_the_right_answer(development: Figures) -> None:
     rate = development.rate(development.right_answer, development.answerable)
     assert rate >= DEVELOPMENT["right"], (development.summary(), development.misses)
+
+
+@pytest.mark.xfail(strict=True, reason="the development parts reach 85%, not yet the target")
+def test_development_answerable_questions_reach_the_target(development: Figures) -> None:
+    rate = development.rate(development.right_answer, development.answerable)
+    assert rate >= TARGETS["right"], development.summary()
 
 
 def test_development_hardly_any_wrong_answer(development: Figures) -> None:
