@@ -39,6 +39,7 @@ NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
 GRID: dict[str, tuple[float, ...]] = {
     "answer_threshold": (0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8),
     "strict_threshold": (0.6, 0.7, 0.8, 0.9, 1.0),
+    "detail_threshold": (0.3, 0.4, 0.5, 0.6, 0.7, 0.8),
     "confirmed_threshold": (0.2, 0.25, 0.3, 0.35, 0.4),
     "clarify_threshold": (0.35, 0.4, 0.45, 0.5),
     "long_message_words": (7, 9, 12, 15),

@@ -123,6 +123,7 @@ class MatchSettings:
     tie_margin: float = 0.005  # more than a dead heat of words, where two views agree
     confirmed_out_of_scope_slack: float = 0.1  # how far the out-of-scope questions may lead
     choice_window: float = 0.2  # a choice offers the entries this close to the best
+    detail_threshold: float = 0.5  # beside an unknown word that is only a detail
 
 
 @dataclass(frozen=True)

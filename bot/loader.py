@@ -160,6 +160,7 @@ MATCHING_FIELDS = {
     "tie_margin": Field(NUMBER, required=False),
     "confirmed_out_of_scope_slack": Field(NUMBER, required=False),
     "choice_window": Field(NUMBER, required=False),
+    "detail_threshold": Field(NUMBER, required=False),
 }
 
 
@@ -192,6 +193,7 @@ MATCHING_RANGES = {
     "clarify_threshold": Range(0, 1, above=True),
     "long_message_words": Range(1, 1000),
     "long_message_threshold": Range(0, 1, above=True),
+    "detail_threshold": Range(0, 1, above=True),
     "answer_margin": Range(0, 1),
     "max_choices": Range(1, 10),
     "out_of_scope_margin": Range(-1, 1),
@@ -211,6 +213,11 @@ MATCHING_ORDER = (
     ),
     ("long_message_threshold", "answer_threshold", "een lang verhaal verdunt de score"),
     ("clarify_threshold", "answer_threshold", "daaronder vraagt de bot: bedoel je een van deze?"),
+    (
+        "detail_threshold",
+        "strict_threshold",
+        "een onbekend woord dat alleen een detail is, vraagt niet meer dan een onbekend onderwerp",
+    ),
 )
 REVIEW_RANGES = {"max_age_days": Range(1, 36_500), "max_answer_chars": Range(100, MAX_TEXT_CHARS)}
 REVIEW_FIELDS = {"max_age_days": Field(WHOLE), "max_answer_chars": Field(WHOLE)}
@@ -374,7 +381,7 @@ class _Reader:
         if not ok or not self.in_range(matching, MATCHING_RANGES, file):
             return None, review
         for lower, higher, why in MATCHING_ORDER:
-            if matching[lower] > matching[higher]:
+            if lower in matching and higher in matching and matching[lower] > matching[higher]:
                 self.problems.error(
                     file,
                     matching.line_of(lower),

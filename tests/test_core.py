@@ -252,8 +252,9 @@ def test_a_long_story_around_a_known_question_is_answered(desk: Helpdesk) -> Non
     on the entry, the lower score for long messages is enough. A long message about
     something else is still referred."""
     story = (
-        "mijn man slikt een hele zak pillen voor zijn hart en bloeddruk en las dat medicijnen "
-        "je magnesium kunnen verlagen. mag hij daar zelf iets in veranderen?"
+        "mijn man slikt al jaren een hele zak pillen voor zijn hart en bloeddruk, en gisteren "
+        "las hij in de krant dat medicijnen je magnesium kunnen verlagen. mag hij daar zelf "
+        "iets in veranderen?"
     )
     assert answered_by(desk, story) == "medicijnen-en-magnesium"
     elsewhere = (
