@@ -45,6 +45,7 @@ PARTS = (
     "dev8",
     "dev9",
     "dev10",
+    "dev11",
     "heldout",
     "heldout2",
     "heldout3",
