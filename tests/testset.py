@@ -25,6 +25,7 @@ CRISIS_DEVELOPMENT = (
     "crisis_dev6",
     "crisis_dev7",
     "crisis_dev8",
+    "crisis_dev9",
 )
 CRISIS_HELD_OUT = (
     "crisis_heldout",
