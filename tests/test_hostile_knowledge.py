@@ -284,8 +284,12 @@ def test_files_above_the_folder_limit_together_are_refused(tmp_path):
         faq_file(folder / "faq" / f"{part}.yaml", part, 200, answer="Een lang antwoord. " * 380)
     sizes = [(folder / "faq" / f"{p}.yaml").stat().st_size for p in ("deel-a", "deel-b")]
     assert all(size < MAX_FILE_BYTES for size in sizes)
-    (problem,) = load_knowledge(folder).errors
-    assert "samen te groot" in problem.message and problem.file.startswith("knowledge/")
+    # Each file alone is allowed; together with the knowledge they are not. Which of them
+    # passes the limit first depends on how large the knowledge itself is.
+    problems = load_knowledge(folder).errors
+    assert problems
+    for problem in problems:
+        assert "samen te groot" in problem.message and problem.file.startswith("knowledge/")
 
 
 def test_an_answer_above_the_hard_limit_is_an_error_not_a_warning(tmp_path):
