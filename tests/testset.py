@@ -33,6 +33,7 @@ CRISIS_HELD_OUT = (
     "crisis_heldout3",
     "crisis_heldout4",
     "crisis_heldout5",
+    "crisis_heldout6",
 )
 CRISIS_NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
 PARTS = (
@@ -52,6 +53,7 @@ PARTS = (
     "heldout3",
     "heldout4",
     "heldout5",
+    "heldout6",
 )
 
 # Development parts written blind after the decision's rules were, none of which was written
