@@ -31,7 +31,15 @@ sys.path.insert(0, str(ROOT))
 from bot.core import Helpdesk  # noqa: E402
 from bot.knowledge import Knowledge, MatchSettings  # noqa: E402
 from bot.loader import DEFAULT_KNOWLEDGE_DIR, MATCHING_ORDER, load_knowledge  # noqa: E402
-from tests.testset import PARTS, Case, Figures, evaluate, is_held_out, load_cases  # noqa: E402
+from tests.testset import (  # noqa: E402
+    PARTS,
+    Case,
+    Figures,
+    evaluate,
+    is_held_out,
+    load_cases,
+    responder,
+)
 
 COST = 3
 NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
@@ -63,12 +71,7 @@ def utility(f: Figures) -> int:
 
 def figures(knowledge: Knowledge, settings: MatchSettings, cases: list[Case]) -> Figures:
     helpdesk = Helpdesk(dataclasses.replace(knowledge, settings=settings))
-
-    def respond(text: str) -> tuple[str, str | None]:
-        reply = helpdesk.respond(text, NOW)
-        return reply.outcome.value, reply.faq_id
-
-    return evaluate(cases, respond)
+    return evaluate(cases, responder(helpdesk, NOW))
 
 
 def fit(knowledge: Knowledge, cases: list[Case], passes: int) -> MatchSettings:

@@ -45,6 +45,7 @@ from tests.testset import (  # noqa: E402
     evaluate,
     is_held_out,
     load_cases,
+    responder,
 )
 
 BASELINE_CUTOFF = 80
@@ -135,12 +136,7 @@ def rules() -> int:
     development = [p for p in PARTS if not is_held_out(p)]
     cases = {part: load_cases(part) for part in development}
     for left_out in ((), *((rule,) for rule in RULES)):
-        helpdesk = Helpdesk(knowledge, without_rules=frozenset(left_out))
-
-        def respond(text: str, helpdesk: Helpdesk = helpdesk) -> tuple[str, str | None]:
-            reply = helpdesk.respond(text, NOW)
-            return reply.outcome.value, reply.faq_id
-
+        respond = responder(Helpdesk(knowledge, without_rules=frozenset(left_out)), NOW)
         tuned, untuned = Figures(), Figures()
         for part in development:
             found = evaluate(cases[part], respond)
@@ -201,17 +197,17 @@ def main() -> int:
     owners = [e.id for e in knowledge.entries for _ in (e.question, *e.phrasings)]
     baseline = baseline_responder(phrasings, owners)
     responders = (
-        ("matcher ", lambda t: (lambda r: (r.outcome.value, r.faq_id))(helpdesk.respond(t, NOW))),
+        ("matcher ", responder(helpdesk, NOW)),
         ("baseline", baseline),
     )
     # Development and held-out parts are counted apart and never pooled: the held-out ones
     # only ever show these counts.
     parts = [p for p in PARTS if not (args.development_only and is_held_out(p))]
     cases = {part: load_cases(part) for part in parts}
-    for name, responder in responders:
+    for name, respond in responders:
         development, held_out = Figures(), Figures()
         for part in parts:
-            found = evaluate(cases[part], responder)
+            found = evaluate(cases[part], respond)
             print(f"{part:<13} {name}: {found.summary()}")
             (held_out if is_held_out(part) else development).add(found, with_misses=False)
         print(f"{'development':<13} {name}: {development.summary()}")

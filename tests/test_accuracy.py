@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.core import Helpdesk, load_helpdesk
-from tests.testset import PARTS, Figures, evaluate, is_held_out, load_cases
+from tests.testset import PARTS, Figures, evaluate, is_held_out, load_cases, responder
 
 NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
 # The targets for a fresh set are 90% right, 2% wrong, 95% of near misses referred or partial
@@ -41,10 +41,7 @@ def helpdesk() -> Helpdesk:
 
 
 def _figures(helpdesk: Helpdesk, held_out: bool) -> Figures:
-    def respond(text: str) -> tuple[str, str | None]:
-        reply = helpdesk.respond(text, NOW)
-        return reply.outcome.value, reply.faq_id
-
+    respond = responder(helpdesk, NOW)
     total = Figures()
     for part in PARTS:
         if is_held_out(part) == held_out:

@@ -148,6 +148,16 @@ _MUST_GET = {
 }
 
 
+def responder(desk: Helpdesk, now: datetime) -> Responder:
+    """What the bot replies, as evaluate reads it: (outcome, faq_id)."""
+
+    def respond(text: str) -> tuple[str, str | None]:
+        reply = desk.respond(text, now)
+        return reply.outcome.value, reply.faq_id
+
+    return respond
+
+
 def evaluate(cases: list[Case], respond: Responder) -> Figures:
     f = Figures()
     for case in cases:
@@ -193,13 +203,17 @@ class Tally:
         return self.found / self.total if self.total else 1.0
 
 
+def crisis_part(part: str) -> dict[str, list[str]]:
+    """A crisis part's messages by kind: suicide, acute, ordinary."""
+    return yaml.safe_load((DATA / f"{part}.yaml").read_text(encoding="utf-8"))
+
+
 def measure_crisis(desk: Helpdesk, parts: tuple[str, ...]) -> dict[str, Tally]:
     """Per kind (suicide, acute, false_alarm): how many of the parts' messages got it right."""
     suicide_reply = desk.composer.message("urgent_suicide")
     tallies = {kind: Tally() for kind in ("suicide", "acute", "false_alarm")}
     for part in parts:
-        data = yaml.safe_load((DATA / f"{part}.yaml").read_text(encoding="utf-8"))
-        for kind, messages in data.items():
+        for kind, messages in crisis_part(part).items():
             for text in messages:
                 reply = desk.respond(text, CRISIS_NOW)
                 urgent = reply.outcome is Outcome.URGENT
