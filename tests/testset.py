@@ -34,6 +34,7 @@ CRISIS_HELD_OUT = (
     "crisis_heldout4",
     "crisis_heldout5",
     "crisis_heldout6",
+    "crisis_heldout7",
 )
 CRISIS_NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
 PARTS = (
@@ -54,6 +55,7 @@ PARTS = (
     "heldout4",
     "heldout5",
     "heldout6",
+    "heldout7",
 )
 
 # Development parts written blind after the decision's rules were, none of which was written
