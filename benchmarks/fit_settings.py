@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,6 +31,7 @@ from bot.core import Helpdesk  # noqa: E402
 from bot.knowledge import Knowledge, MatchSettings  # noqa: E402
 from bot.loader import DEFAULT_KNOWLEDGE_DIR, MATCHING_ORDER, load_knowledge  # noqa: E402
 from tests.testset import (  # noqa: E402
+    CRISIS_NOW,
     PARTS,
     Case,
     Figures,
@@ -42,7 +42,6 @@ from tests.testset import (  # noqa: E402
 )
 
 COST = 3
-NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
 # The settings of core.decide and the values each may take.
 GRID: dict[str, tuple[float, ...]] = {
     "answer_threshold": (0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8),
@@ -71,7 +70,7 @@ def utility(f: Figures) -> int:
 
 def figures(knowledge: Knowledge, settings: MatchSettings, cases: list[Case]) -> Figures:
     helpdesk = Helpdesk(dataclasses.replace(knowledge, settings=settings))
-    return evaluate(cases, responder(helpdesk, NOW))
+    return evaluate(cases, responder(helpdesk, CRISIS_NOW))
 
 
 def fit(knowledge: Knowledge, cases: list[Case], passes: int) -> MatchSettings:
