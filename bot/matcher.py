@@ -243,9 +243,10 @@ class Matcher:
         surface = self.analyzer.surface_words(message)
         words = self.analyzer.content_words_of(surface)
         whole = self.analyzer.terms_of(words)
+        pieces = split_sentences(message)
         scores: dict[int, float] = {}
         self._score(whole, scores)
-        for part in self._questions(message):
+        for part in self._questions(pieces):
             self._score(part, scores)
         out_of_scope = scores.pop(self.out_of_scope_owner, 0.0)
         # Equal scores in the knowledge's order, so the same message always gets the same
@@ -253,7 +254,7 @@ class Matcher:
         ranked = sorted(scores.items(), key=lambda kv: (-round(kv[1], 9), kv[0]))
         entries = self.knowledge.entries
         candidates = tuple(Candidate(entries[i].id, round(s, 4)) for i, s in ranked[:10])
-        story_numbers = self._story_numbers(message)
+        story_numbers = _story_numbers(pieces)
         foreign = tuple(
             dict.fromkeys(
                 t.stem
@@ -266,7 +267,7 @@ class Matcher:
         substituted = bool(ranked) and (
             self._substituted(whole, ranked[0][0]) or self._swapped_subject(whole, ranked[0][0])
         )
-        subjects, rest = self._subjects(message, surface)
+        subjects, rest = self._subjects(pieces, surface)
         return MatchResult(
             candidates,
             round(out_of_scope, 4),
@@ -280,28 +281,17 @@ class Matcher:
             rest,
         )
 
-    @staticmethod
-    def _story_numbers(message: str) -> frozenset[str]:
-        """Numbers only the story around a question has ('ik ben 83 en ...'): an age or a
-        year there is part of the story. In the question itself a number may ask for a
-        dose the article does not give ('hoeveel magnesium mag een kind van 6')."""
-        pieces = split_sentences(message)
-        if len(pieces) < 2:
-            return frozenset()
-        asking = [text for text, asks in pieces if asks] or [pieces[-1][0]]
-        numbers = {w for text, _ in pieces for w in normalise(text).split() if w.isdigit()}
-        return frozenset(numbers - {w for text in asking for w in normalise(text).split()})
-
-    def _subjects(self, message: str, surface: list[str]) -> tuple[tuple[int, ...], str]:
+    def _subjects(
+        self, pieces: list[tuple[str, bool]], surface: list[str]
+    ) -> tuple[tuple[int, ...], str]:
         """The out-of-scope groups whose words the message uses ('alcohol', 'borstvoeding'),
         and the message without them: what is left may still be a question of the FAQ."""
         if self.subject_starts.keys().isdisjoint(surface):
             return (), ""  # most messages: no subject's first word at all
-        pieces = split_sentences(message)
         if len(pieces) > 1:
             # The question names the subject, not the story around it ('mijn huisarts
             # prikte voor mijn ijzer. kan magnesium ook gemeten worden?').
-            asking = [text for text, asks in pieces if asks] or [pieces[-1][0]]
+            asking = [pieces[i][0] for i in _asking(pieces)]
             surface = self.analyzer.surface_words(" ".join(asking))
         found: set[int] = set()
         rest = list(surface)
@@ -391,19 +381,17 @@ class Matcher:
         )
         return confirmed, choice
 
-    def _questions(self, message: str) -> list[list[Term]]:
+    def _questions(self, pieces: list[tuple[str, bool]]) -> list[list[Term]]:
         """In a message of several sentences, the ones that ask something, scored alone.
 
         A story around a question ("Ik heb al jaren last… Helpt magnesium?") should not
         drown the question; a story sentence alone is no question, and a fragment of one
         known word ("magnesium?") says too little to be scored on its own.
         """
-        pieces = split_sentences(message)
         result = self._cued_questions(pieces)
         if len(pieces) < 2:
             return result
-        asking = [i for i, (_, asks) in enumerate(pieces) if asks] or [len(pieces) - 1]
-        for i in asking[:MAX_SENTENCES]:
+        for i in _asking(pieces)[:MAX_SENTENCES]:
             text = pieces[i][0]
             terms = self.analyzer.terms(text)
             refers_back = bool(self.knowledge.refer_back & set(normalise(text).split()))
@@ -429,3 +417,21 @@ class Matcher:
                         result.append(terms)
                     break
         return result
+
+
+def _asking(pieces: list[tuple[str, bool]]) -> list[int]:
+    """The sentences of a message that ask something: those with a question mark, or else
+    the last one."""
+    return [i for i, (_, asks) in enumerate(pieces) if asks] or [len(pieces) - 1]
+
+
+def _story_numbers(pieces: list[tuple[str, bool]]) -> frozenset[str]:
+    """Numbers only the story around a question has ('ik ben 83 en ...'): an age or a year
+    there is part of the story. In the question itself a number may ask for a dose the
+    article does not give ('hoeveel magnesium mag een kind van 6')."""
+    if len(pieces) < 2:
+        return frozenset()
+    numbers = {w for text, _ in pieces for w in normalise(text).split() if w.isdigit()}
+    return frozenset(
+        numbers - {w for i in _asking(pieces) for w in normalise(pieces[i][0]).split()}
+    )
