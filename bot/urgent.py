@@ -207,13 +207,6 @@ class _PatternSet:
         # its words stands before a turn ('maar', 'want') that comes before its last word,
         # or after it ('ik wil mailen maar weet het adres niet meer' is none).
         self.turns = turns
-        self.ends_clause = {
-            i: [k for k, t in enumerate(p.terms) if not _is_negated(t)].index(
-                next(k for k, t in enumerate(p.terms) if any(a.endswith("$") for a in t))
-            )
-            for i, p in enumerate(patterns)
-            if any(a.endswith("$") for t in p.terms for a in t)
-        }
         # Per pattern, the first words of one of its terms: unless one of them is in the
         # sentence, the pattern cannot hold, and is not checked further.
         self.by_key: dict[str, list[int]] = {}
@@ -229,6 +222,7 @@ class _PatternSet:
         for i in sorted(candidates):
             pattern = self.patterns[i]
             found = []
+            end = None  # which of found is the first term that ends a clause ('meer$')
             for term in pattern.terms:
                 at = _term_positions(term, positions, clause_ends, tokens)
                 if _is_negated(term):
@@ -237,9 +231,10 @@ class _PatternSet:
                 elif not at:
                     break
                 else:
+                    if end is None and any(alt.endswith("$") for alt in term):
+                        end = len(found)
                     found.append(at)
             else:
-                end = self.ends_clause.get(i)
                 if end is not None and not _in_one_stretch(found, end, tokens, self.turns):
                     continue
                 if _near_each_other(found, self.window):
