@@ -82,18 +82,17 @@ def left_out_parts(shares: list[float]) -> None:
     knowledge = load_helpdesk().knowledge
     urgency = knowledge.urgency
     for share in shares:
+        model = replace(urgency.model, false_alarms=share)
         totals = {kind: [0, 0] for kind in ("suicide", "acute", "false_alarm")}
         for part in CRISIS_DEVELOPMENT:
             own = {text for texts in crisis_part(part).values() for text in texts}
             examples = {k: tuple(t for t in v if t not in own) for k, v in urgency.examples.items()}
-            model = replace(urgency.model, false_alarms=share)
             desk = Helpdesk(
                 replace(knowledge, urgency=replace(urgency, examples=examples, model=model))
             )
             for kind, tally in measure_crisis(desk, (part,)).items():
                 totals[kind][0] += tally.found
                 totals[kind][1] += tally.total
-        model = replace(urgency.model, false_alarms=share)
         desk = Helpdesk(replace(knowledge, urgency=replace(urgency, model=model)))
         questions = Figures()
         for part in PARTS:
