@@ -86,12 +86,7 @@ class CrisisModel:
         return {kind: self._score(kind, found) for kind in _KINDS}
 
     def _score(self, kind: str, found: Iterable[str]) -> float:
-        weights, ordinary, unseen = self.weights[kind], self.ordinary, self.unseen[kind]
-        return _evidence(
-            weights[f] if f in weights else unseen + ordinary[f]
-            for f in found
-            if f in weights or f in ordinary
-        )
+        return _evidence(w for f in found if (w := self.weight(kind, f)) is not None)
 
     def find(self, text: str) -> str | None:
         """The reply the message needs (urgent_suicide or urgent), or None."""
