@@ -26,6 +26,7 @@ CRISIS_DEVELOPMENT = (
     "crisis_dev7",
     "crisis_dev8",
     "crisis_dev9",
+    "crisis_dev10",
 )
 CRISIS_HELD_OUT = (
     "crisis_heldout",
