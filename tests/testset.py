@@ -50,6 +50,7 @@ PARTS = (
     "dev9",
     "dev10",
     "dev11",
+    "dev12",
     "heldout",
     "heldout2",
     "heldout3",
