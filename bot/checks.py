@@ -26,6 +26,7 @@ from bot.loader import LoadResult, ReviewSettings
 from bot.problems import Problem, ProblemList
 from bot.replies import Outcome, Reply
 from bot.text import normalise
+from bot.urgent import LEARNED
 
 MIN_PHRASINGS = 3
 SIMILAR_TEXT = 92  # rapidfuzz token_sort_ratio (0-100) from which two phrasings look the same
@@ -237,14 +238,21 @@ def urgent_phrasing_problems(helpdesk: Helpdesk) -> list[Problem]:
     for entry in helpdesk.knowledge.entries:
         for text in (entry.question, *entry.phrasings, *entry.examples):
             pattern = helpdesk.urgency.find(text)
-            if pattern is not None:
-                out.warning(
-                    entry.file,
-                    entry.line,
-                    f"'{text}' bij '{entry.id}' leest de bot als noodgeval (patroon "
-                    f"'{pattern.text}'), dus die krijgt altijd het noodbericht.",
-                    "Haal deze formulering weg, of schrijf hem zonder woorden die op nood wijzen.",
-                )
+            if pattern is None:
+                continue
+            if pattern.name == LEARNED:
+                why = "de voorbeelden in urgent_examples.yaml"
+                fix = "Zet deze zin bij 'ordinary' in urgent_examples.yaml."
+            else:
+                why = f"patroon '{pattern.text}'"
+                fix = "Haal deze formulering weg, of schrijf hem zonder woorden die op nood wijzen."
+            out.warning(
+                entry.file,
+                entry.line,
+                f"'{text}' bij '{entry.id}' leest de bot als noodgeval ({why}), dus die "
+                "krijgt altijd het noodbericht.",
+                fix,
+            )
     return out.items
 
 

@@ -73,6 +73,17 @@ class UrgencyDetector:
         # The learned view, trained on the examples; ``ordinary`` are more messages that are
         # no emergency (the FAQ's phrasings and the like).
         self.model = train(urgency.examples, list(ordinary), urgency.model)
+        # What the knowledge itself calls ordinary (a phrasing, an ordinary example a volunteer
+        # added after a false alarm) is never an alarm of the learned view, which may still
+        # score one of its own ordinary examples above its threshold; the patterns still apply.
+        self.known_ordinary = frozenset(
+            normalise(t)
+            for t in (
+                *ordinary,
+                *urgency.examples.get("ordinary", ()),
+                *urgency.examples.get("stories", ()),
+            )
+        )
         self.calm = _PatternSet(
             tuple(c for c in urgency.calm if not c.whole_message), urgency.window
         )
@@ -95,7 +106,9 @@ class UrgencyDetector:
         both views: they judge the whole message."""
         sentences = self._sentences(message)
         found = list(self._matches(sentences))
-        learned = self.model.find(message) if self.model is not None else None
+        learned = None
+        if self.model is not None and normalise(message) not in self.known_ordinary:
+            learned = self.model.find(message)
         if found or learned is not None:
             quiet = self._quiet_in_message(sentences)
             found = [p for p in found if p.reply not in quiet]
