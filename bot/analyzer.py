@@ -17,7 +17,13 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from bot.knowledge import Knowledge
-from bot.lexicon import commonness, compound_commonness, english_commonness, is_dutch_word
+from bot.lexicon import (
+    commonness,
+    compound_commonness,
+    english_commonness,
+    is_dutch_word,
+    is_rare_dutch,
+)
 from bot.text import words
 from bot.verbs import join_separable
 from bot.wordcache import WordCache
@@ -334,5 +340,6 @@ class Analyzer:
             stem = self.stem(token)
             # Not is_dutch_word: a compound of ours ('kuitkramp') must still be split.
             common = commonness(token) or compound_commonness(token) or english_commonness(token)
-            term = self._terms.put(token, Term(stem, stem in self.known_stems, common > 0, common))
+            ordinary = common > 0 or is_rare_dutch(token)
+            term = self._terms.put(token, Term(stem, stem in self.known_stems, ordinary, common))
         return term

@@ -2,7 +2,9 @@
 
 Without this, 'zwager' would be 'repaired' to 'zwanger' and 'vader' to 'vaker'. The list
 is wordfreq's small Dutch list (about 29,000 words), loaded once per process and keyed
-the way our normaliser writes words (no accents: 'vegetariër' → 'vegetarier').
+the way our normaliser writes words (no accents: 'vegetariër' → 'vegetarier'). The large
+list's rarer words ('logeerkamer') only say that a word is Dutch people write
+(``is_rare_dutch``): they are read the first time they are asked for.
 """
 
 from __future__ import annotations
@@ -20,9 +22,9 @@ from bot.text import without_accents
 _ENDINGS = ("end", "ende", "tjes", "jes", "tje", "je", "en", "de", "te", "s", "e", "t")
 
 
-def frequency_buckets(language: str = "nl") -> list[list[str]]:
-    """wordfreq's small list of a language: bucket i holds the words whose frequency is -i
-    centibels.
+def frequency_buckets(language: str = "nl", size: str = "small") -> list[list[str]]:
+    """wordfreq's small (or large) list of a language: bucket i holds the words whose
+    frequency is -i centibels.
 
     Read straight from wordfreq's data file, in the format its ``read_cBpack`` documents (a
     header, then one list of words per centibel): importing wordfreq itself also loads its
@@ -31,7 +33,7 @@ def frequency_buckets(language: str = "nl") -> list[list[str]]:
     """
     spec = importlib.util.find_spec("wordfreq")
     if spec is not None and spec.submodule_search_locations:
-        path = Path(spec.submodule_search_locations[0]) / "data" / f"small_{language}.msgpack.gz"
+        path = Path(spec.submodule_search_locations[0]) / "data" / f"{size}_{language}.msgpack.gz"
         try:
             with gzip.open(path, "rb") as file:
                 data = msgpack.load(file, raw=False)
@@ -41,7 +43,7 @@ def frequency_buckets(language: str = "nl") -> list[list[str]]:
             pass
     from wordfreq import get_frequency_list
 
-    return get_frequency_list(language, wordlist="small")
+    return get_frequency_list(language, wordlist=size)
 
 
 @lru_cache(maxsize=2)
@@ -111,3 +113,63 @@ def english_commonness(word: str) -> float:
     the story, not a subject the FAQ lacks. 0 for rare or unlisted words."""
     found = _zipf_table("en").get(word, 0.0)
     return found if found >= ENGLISH_MIN_ZIPF else 0.0
+
+
+RARE_DUTCH_ZIPF = 2.0  # about once in 10 million words: rarer than this, a typo or a name
+
+
+@lru_cache(maxsize=1)
+def _rare_dutch() -> tuple[str, dict[str, tuple[int, int]]]:
+    """The words of wordfreq's large Dutch list that the small one lacks, down to
+    RARE_DUTCH_ZIPF: about 75,000 words, read once per process, the first time one is asked.
+    Kept as one sorted text, each word between newlines, with where the words of each first
+    two letters begin and end (about 1 MB, where a set of strings takes about 9 MB): a lookup
+    searches only the words that start alike."""
+    first = round((9 - 3.0) * 100)  # the small list ends at Zipf 3
+    last = round((9 - RARE_DUTCH_ZIPF) * 100)
+    found: set[str] = set()
+    for bucket in _large_buckets("nl", first, last):
+        found.update(w if w.isascii() else without_accents(w.casefold()) for w in bucket)
+    words = sorted(found)
+    del found
+    ranges: dict[str, tuple[int, int]] = {}
+    at = 0
+    for word in words:
+        begin, _ = ranges.get(word[:2], (at, at))
+        at += len(word) + 1
+        ranges[word[:2]] = (begin, at + 1)
+    return "\n" + "\n".join(words) + "\n", ranges
+
+
+def _large_buckets(language: str, first: int, last: int) -> list[list[str]]:
+    """Buckets ``first`` to ``last`` of wordfreq's large list, read one at a time so that
+    the rest of the list (a million words) is never held in memory."""
+    spec = importlib.util.find_spec("wordfreq")
+    if spec is not None and spec.submodule_search_locations:
+        path = Path(spec.submodule_search_locations[0]) / "data" / f"large_{language}.msgpack.gz"
+        try:
+            with gzip.open(path, "rb") as file:
+                unpacker = msgpack.Unpacker(file, raw=False)
+                count = unpacker.read_array_header()
+                if unpacker.unpack() == {"format": "cB", "version": 1}:
+                    buckets = []
+                    for index in range(min(count - 1, last + 1)):
+                        if index < first:
+                            unpacker.skip()
+                        else:
+                            buckets.append(unpacker.unpack())
+                    return buckets
+        except (OSError, ValueError, msgpack.UnpackException):
+            pass
+    from wordfreq import get_frequency_list
+
+    return get_frequency_list(language, wordlist="large")[first : last + 1]
+
+
+def is_rare_dutch(word: str) -> bool:
+    """Whether a word the small list lacks is still Dutch that people write ('logeerkamer',
+    'mantelzorger', 'fabeltje', 'goeiendag'): part of someone's story, not a subject the FAQ
+    lacks. Only for that: it does not stop typo repair, nor make a name ordinary."""
+    text, ranges = _rare_dutch()
+    found = ranges.get(word[:2])
+    return found is not None and text.find(f"\n{word}\n", *found) >= 0

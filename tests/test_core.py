@@ -14,7 +14,7 @@ import yaml
 
 from bot.core import Helpdesk, load_helpdesk
 from bot.crisis_model import SUICIDE
-from bot.lexicon import compound_commonness
+from bot.lexicon import compound_commonness, is_rare_dutch
 from bot.replies import Outcome
 from bot.text import normalise, split_sentences
 
@@ -367,6 +367,20 @@ def test_everyday_english_mixed_in_is_part_of_the_story(
     they neither raise the bar for an answer nor drown the question's own words."""
     reply = desk.respond(message, NOON)
     assert (reply.outcome, reply.faq_id) == (Outcome.ANSWER, entry)
+
+
+def test_rare_everyday_dutch_is_part_of_the_story_not_a_subject(desk: Helpdesk) -> None:
+    """'logeerkamer', 'mantelzorger' and 'goeiendag' are missing from the small word list,
+    but they are Dutch people write (lexicon.is_rare_dutch), not a subject the FAQ lacks;
+    a typo or a medicine's name still is no Dutch."""
+    message = (
+        "goeiendag, ik ben mantelzorger voor mijn man, hij slaapt in de logeerkamer door zijn "
+        "benen. wat zijn tekenen van een magnesiumtekort?"
+    )
+    match = desk.matcher.match(message)
+    assert match.foreign_words == ()
+    assert (desk.respond(message, NOON).faq_id) == "tekenen-tekort"
+    assert not any(is_rare_dutch(w) for w in ("magnesuim", "ropinirol", "pramipexol"))
 
 
 def test_three_close_entries_are_a_choice_not_a_guess_of_the_letters(desk: Helpdesk) -> None:
