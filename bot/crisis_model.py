@@ -25,6 +25,7 @@ import math
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import Stemmer
 
@@ -110,6 +111,25 @@ def _evidence(ratios: Iterable[float]) -> float:
 def _score(weights: dict[str, float], found: Iterable[str]) -> float:
     # map(weights.get) looks every feature up once, in C: this runs for each example at load.
     return _evidence([w for w in map(weights.get, found) if w is not None])
+
+
+def train_once(
+    examples: dict[str, tuple[str, ...]], ordinary: tuple[str, ...], settings: ModelSettings
+) -> CrisisModel | None:
+    """``train``, unless the last model was trained on the very same texts and settings: a
+    reload that changes an answer or a message, not what the learned view learns from,
+    keeps the model instead of training it again (most of the time a reload takes)."""
+    return _train_cached(tuple(sorted(examples.items())), ordinary, settings)
+
+
+@lru_cache(maxsize=1)
+def _train_cached(
+    examples: tuple[tuple[str, tuple[str, ...]], ...],
+    ordinary: tuple[str, ...],
+    settings: ModelSettings,
+) -> CrisisModel | None:
+    # Keeps the texts it was called with, which the knowledge in use holds anyway.
+    return train(dict(examples), list(ordinary), settings)
 
 
 def train(

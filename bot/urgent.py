@@ -15,7 +15,7 @@ from typing import NamedTuple
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from bot.crisis_model import SUICIDE, train
+from bot.crisis_model import SUICIDE, train_once
 from bot.knowledge import Urgency, UrgentPattern
 from bot.lexicon import is_dutch_word
 from bot.text import MAX_CHARS, normalise
@@ -72,7 +72,7 @@ class UrgencyDetector:
         self.patterns = _PatternSet(urgency.patterns, urgency.window, urgency.turns)
         # The learned view, trained on the examples; ``ordinary`` are more messages that are
         # no emergency (the FAQ's phrasings and the like).
-        self.model = train(urgency.examples, list(ordinary), urgency.model)
+        self.model = train_once(urgency.examples, ordinary, urgency.model)
         # What the knowledge itself calls ordinary (a phrasing, an ordinary example a volunteer
         # added after a false alarm) is never an alarm of the learned view, which may still
         # score one of its own ordinary examples above its threshold; the patterns still apply.

@@ -497,6 +497,23 @@ def test_the_learned_view_explains_its_alarm_in_words(desk: Helpdesk) -> None:
     assert any("altijd" in w or "slap" in w for w in words), words
 
 
+def test_a_reload_trains_the_learned_view_again_only_when_what_it_learns_from_changed(
+    desk: Helpdesk,
+) -> None:
+    """A new answer text keeps the model; a new example trains it again."""
+    knowledge = desk.knowledge
+    first, *rest = knowledge.entries
+    reworded = dataclasses.replace(
+        knowledge, entries=(dataclasses.replace(first, answer="Een ander antwoord."), *rest)
+    )
+    before = Helpdesk(knowledge).urgency.model
+    assert Helpdesk(reworded).urgency.model is before
+    urgency = knowledge.urgency
+    examples = {**urgency.examples, "ordinary": (*urgency.examples["ordinary"], "nieuw")}
+    more = dataclasses.replace(knowledge, urgency=dataclasses.replace(urgency, examples=examples))
+    assert Helpdesk(more).urgency.model is not before
+
+
 def test_the_learned_view_lets_through_at_most_its_share_of_heavy_ordinary_examples(
     desk: Helpdesk,
 ) -> None:
