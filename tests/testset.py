@@ -27,6 +27,7 @@ CRISIS_DEVELOPMENT = (
     "crisis_dev8",
     "crisis_dev9",
     "crisis_dev10",
+    "crisis_dev11",
 )
 CRISIS_HELD_OUT = (
     "crisis_heldout",
@@ -51,6 +52,7 @@ PARTS = (
     "dev10",
     "dev11",
     "dev12",
+    "dev13",
     "heldout",
     "heldout2",
     "heldout3",
