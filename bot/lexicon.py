@@ -22,28 +22,39 @@ from bot.text import without_accents
 _ENDINGS = ("end", "ende", "tjes", "jes", "tje", "je", "en", "de", "te", "s", "e", "t")
 
 
-def frequency_buckets(language: str = "nl", size: str = "small") -> list[list[str]]:
-    """wordfreq's small (or large) list of a language: bucket i holds the words whose
-    frequency is -i centibels.
+def frequency_buckets(
+    language: str = "nl", size: str = "small", first: int = 0, last: int | None = None
+) -> list[list[str]]:
+    """wordfreq's small (or large) list of a language, buckets ``first`` to ``last``: bucket
+    i holds the words whose frequency is -i centibels.
 
     Read straight from wordfreq's data file, in the format its ``read_cBpack`` documents (a
-    header, then one list of words per centibel): importing wordfreq itself also loads its
-    tokenisers and language tables, about 250 ms and 14 MB that the bot never uses. Should
-    the file not be where or what we expect, wordfreq reads it.
+    header, then one list of words per centibel), one bucket at a time, so that the buckets
+    not asked for (most of the large list's million words) are never held in memory:
+    importing wordfreq itself also loads its tokenisers and language tables, about 250 ms
+    and 14 MB that the bot never uses. Should the file not be where or what we expect,
+    wordfreq reads it.
     """
     spec = importlib.util.find_spec("wordfreq")
     if spec is not None and spec.submodule_search_locations:
         path = Path(spec.submodule_search_locations[0]) / "data" / f"{size}_{language}.msgpack.gz"
         try:
             with gzip.open(path, "rb") as file:
-                data = msgpack.load(file, raw=False)
-            if data and data[0] == {"format": "cB", "version": 1}:
-                return data[1:]
+                unpacker = msgpack.Unpacker(file, raw=False)
+                count = unpacker.read_array_header() - 1  # the header, then the buckets
+                if unpacker.unpack() == {"format": "cB", "version": 1}:
+                    buckets = []
+                    for index in range(count if last is None else min(count, last + 1)):
+                        if index < first:
+                            unpacker.skip()
+                        else:
+                            buckets.append(unpacker.unpack())
+                    return buckets
         except (OSError, ValueError, msgpack.UnpackException):
             pass
     from wordfreq import get_frequency_list
 
-    return get_frequency_list(language, wordlist=size)
+    return get_frequency_list(language, wordlist=size)[first : None if last is None else last + 1]
 
 
 @lru_cache(maxsize=2)
@@ -128,7 +139,7 @@ def _rare_dutch() -> tuple[str, dict[str, tuple[int, int]]]:
     first = round((9 - 3.0) * 100)  # the small list ends at Zipf 3
     last = round((9 - RARE_DUTCH_ZIPF) * 100)
     found: set[str] = set()
-    for bucket in _large_buckets("nl", first, last):
+    for bucket in frequency_buckets("nl", "large", first, last):
         found.update(w if w.isascii() else without_accents(w.casefold()) for w in bucket)
     words = sorted(found)
     del found
@@ -139,31 +150,6 @@ def _rare_dutch() -> tuple[str, dict[str, tuple[int, int]]]:
         at += len(word) + 1
         ranges[word[:2]] = (begin, at + 1)
     return "\n" + "\n".join(words) + "\n", ranges
-
-
-def _large_buckets(language: str, first: int, last: int) -> list[list[str]]:
-    """Buckets ``first`` to ``last`` of wordfreq's large list, read one at a time so that
-    the rest of the list (a million words) is never held in memory."""
-    spec = importlib.util.find_spec("wordfreq")
-    if spec is not None and spec.submodule_search_locations:
-        path = Path(spec.submodule_search_locations[0]) / "data" / f"large_{language}.msgpack.gz"
-        try:
-            with gzip.open(path, "rb") as file:
-                unpacker = msgpack.Unpacker(file, raw=False)
-                count = unpacker.read_array_header()
-                if unpacker.unpack() == {"format": "cB", "version": 1}:
-                    buckets = []
-                    for index in range(min(count - 1, last + 1)):
-                        if index < first:
-                            unpacker.skip()
-                        else:
-                            buckets.append(unpacker.unpack())
-                    return buckets
-        except (OSError, ValueError, msgpack.UnpackException):
-            pass
-    from wordfreq import get_frequency_list
-
-    return get_frequency_list(language, wordlist="large")[first : last + 1]
 
 
 def is_rare_dutch(word: str) -> bool:

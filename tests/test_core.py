@@ -454,6 +454,9 @@ def test_the_dutch_word_list_is_read_as_wordfreq_reads_it() -> None:
     from bot.lexicon import frequency_buckets
 
     assert frequency_buckets() == get_frequency_list("nl", wordlist="small")
+    # ...and a slice of the large list, read one bucket at a time, as wordfreq has it
+    large = get_frequency_list("nl", wordlist="large")
+    assert frequency_buckets("nl", "large", 600, 700) == large[600:701]
 
 
 def _kept_as_key(text: str, desk: Helpdesk) -> bool:
