@@ -28,6 +28,7 @@ CRISIS_DEVELOPMENT = (
     "crisis_dev9",
     "crisis_dev10",
     "crisis_dev11",
+    "crisis_dev12",
 )
 CRISIS_HELD_OUT = (
     "crisis_heldout",
