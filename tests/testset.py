@@ -54,6 +54,7 @@ PARTS = (
     "dev11",
     "dev12",
     "dev13",
+    "dev14",
     "heldout",
     "heldout2",
     "heldout3",
