@@ -245,6 +245,7 @@ URGENT_FIELDS = {
 URGENT_GROUP_FIELDS = {
     "name": Field(TEXT),
     "reply": Field(TEXT, required=False),
+    "scope": Field(TEXT, required=False),
     "phrases": Field(TEXTS),
 }
 MODEL_FIELDS = {"smoothing": Field(NUMBER), "false_alarms": Field(NUMBER)}
@@ -260,7 +261,8 @@ CALM_GROUP_FIELDS = {
     "scope": Field(TEXT, required=False),
     "phrases": Field(TEXTS),
 }
-# Where a calm group's phrases quiet the alarm: in their own sentence, or in the whole message.
+# Where a group's phrases hold (or, for a calm group, quiet the alarm): in one sentence, or in
+# the whole message.
 CALM_SCOPES = ("zin", "bericht")
 # The urgent replies, and what each must always say, whatever a volunteer writes: an emergency
 # reply without 112, or a reply to thoughts of suicide without 113, must never reach anyone.

@@ -69,7 +69,14 @@ class UrgencyDetector:
     ) -> None:
         # A correctly spelled ordinary word is no typo: 'slikken' must not become 'stikken'.
         self.real_words = real_words
-        self.patterns = _PatternSet(urgency.patterns, urgency.window, urgency.turns)
+        self.patterns = _PatternSet(
+            tuple(p for p in urgency.patterns if not p.whole_message), urgency.window, urgency.turns
+        )
+        # Groups of scope 'bericht': their words may stand in neighbouring sentences ('Ik heb
+        # 20 tabletten genomen. Niet per ongeluk.'), still within the window of each other.
+        self.message_patterns = _PatternSet(
+            tuple(p for p in urgency.patterns if p.whole_message), urgency.window
+        )
         # The learned view, trained on the examples; ``ordinary`` are more messages that are
         # no emergency (the FAQ's phrasings and the like).
         self.model = train_once(urgency.examples, ordinary, urgency.model)
@@ -105,12 +112,14 @@ class UrgencyDetector:
         that they always get the reply with 113. The calm groups of scope 'bericht' quiet
         both views: they judge the whole message."""
         sentences = self._sentences(message)
+        whole = self._as_one(sentences)
         found = list(self._matches(sentences))
+        found += self.message_patterns.holding(*whole)
         learned = None
         if self.model is not None and normalise(message) not in self.known_ordinary:
             learned = self.model.find(message)
         if found or learned is not None:
-            quiet = self._quiet_in_message(sentences)
+            quiet = {c.reply for c in self.message_calm.holding(*whole)}
             found = [p for p in found if p.reply not in quiet]
             learned = None if learned in quiet else learned
         suicide = next((p for p in found if p.reply == SUICIDE), None)
@@ -136,11 +145,12 @@ class UrgencyDetector:
                 quiet = {c.reply for c in self.calm.holding(positions, clause_ends, tokens)}
                 yield from (p for p in found if p.reply not in quiet)
 
-    def _quiet_in_message(self, sentences: list[_Sentence]) -> set[str]:
-        """The replies the calm groups of scope 'bericht' quiet: the whole message is read as
-        one sentence, so their '!' words are looked for everywhere."""
-        if not self.message_calm.patterns:
-            return set()
+    @staticmethod
+    def _as_one(
+        sentences: list[_Sentence],
+    ) -> tuple[dict[str, set[int]], set[int], list[str]]:
+        """The whole message read as one sentence (positions, clause ends, tokens): for the
+        groups of scope 'bericht', whose '!' words are looked for everywhere."""
         tokens: list[str] = []
         ends: set[int] = set()
         positions: dict[str, set[int]] = defaultdict(set)
@@ -150,7 +160,7 @@ class UrgencyDetector:
             for word, at in places.items():
                 positions[word] |= {offset + i for i in at}
             tokens.extend(words)
-        return {c.reply for c in self.message_calm.holding(positions, ends, tokens)}
+        return positions, ends, tokens
 
     def _tokens(self, sentence: str) -> tuple[list[str], set[int]]:
         tokens: list[str] = []

@@ -440,6 +440,26 @@ def test_dramatic_words_in_an_ordinary_question_are_no_alarm(desk: Helpdesk, mes
     assert desk.respond(message, NOON).outcome is not Outcome.URGENT
 
 
+def test_a_pattern_of_scope_bericht_holds_across_neighbouring_sentences() -> None:
+    """'Ik heb 20 tabletten genomen. Niet per ongeluk.': the words of a group with scope
+    'bericht' may stand in sentences next to each other, but still within the window."""
+    from bot.knowledge import Urgency, UrgentPattern
+    from bot.urgent import UrgencyDetector
+
+    terms = (("niet_per_ongeluk",), ("genomen",))
+    across = UrgentPattern("over", terms, "niet_per_ongeluk genomen", SUICIDE, True)
+    within = UrgentPattern("zin", terms, "niet_per_ongeluk genomen", SUICIDE, False)
+
+    def found(pattern: UrgentPattern, message: str) -> bool:
+        detector = UrgencyDetector(Urgency((pattern,), frozenset(), window=22))
+        return detector.find(message) is not None
+
+    message = "Ik heb zojuist 20 tabletten genomen. Niet per ongeluk."
+    assert found(across, message)
+    assert not found(within, message)
+    assert not found(across, "Ik heb het genomen. " + "en toen " * 15 + ". Niet per ongeluk.")
+
+
 def test_a_word_the_knowledge_names_as_a_subject_is_no_sign_of_crisis(desk: Helpdesk) -> None:
     """'magnesiumglycinaat' stood in one emergency example and in no phrasing; the knowledge's
     own words for its subjects (synonyms, out-of-scope groups) count as ordinary."""
