@@ -38,6 +38,7 @@ CRISIS_HELD_OUT = (
     "crisis_heldout5",
     "crisis_heldout6",
     "crisis_heldout7",
+    "crisis_heldout8",
 )
 CRISIS_NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
 PARTS = (
@@ -62,6 +63,7 @@ PARTS = (
     "heldout5",
     "heldout6",
     "heldout7",
+    "heldout8",
 )
 
 # Development parts written blind after the decision's rules were, none of which was written
