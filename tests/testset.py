@@ -39,6 +39,7 @@ CRISIS_HELD_OUT = (
     "crisis_heldout6",
     "crisis_heldout7",
     "crisis_heldout8",
+    "crisis_heldout9",
 )
 CRISIS_NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
 PARTS = (
@@ -64,6 +65,7 @@ PARTS = (
     "heldout6",
     "heldout7",
     "heldout8",
+    "heldout9",
 )
 
 # Development parts written blind after the decision's rules were, none of which was written
