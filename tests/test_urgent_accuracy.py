@@ -50,7 +50,7 @@ def test_every_bodily_emergency_in_the_development_parts_is_found(development) -
 
 
 def test_thoughts_of_suicide_in_the_development_parts_get_113(development) -> None:
-    """One of 359 is still missed ('het is op. ik ben op.'): 'ik ben op' alone cost more
+    """One of 1,227 is still missed ('het is op. ik ben op.'): 'ik ben op' alone cost more
     false alarms than it found, so the floor is 99%, not every one."""
     assert development["suicide"].rate >= 0.99, development["suicide"].misses
 
@@ -61,7 +61,7 @@ def test_every_thought_of_suicide_in_the_development_parts_gets_113(development)
 
 
 # The target is at most 2% false alarms; the development parts reach it (21 of 1,109 when the
-# fourth part joined), so they are held to a ceiling a few messages above.
+# fourth part joined, 56 of 3,986 with twelve parts), so they are held to a ceiling above it.
 DEVELOPMENT_FALSE_ALARM_CEILING = 0.025
 
 
@@ -76,8 +76,10 @@ def test_false_alarms_in_the_development_parts_stay_near_the_target(development)
 # crisis_heldout4 (c017c80) 94/96, 85/85, 23/354; crisis_heldout5 (8af46ef) 97/98, 80/81,
 # 17/375. All five at 8af46ef: 416/432 (96.3%), 378/379 and 105/1,653 (6.4%). crisis_heldout6
 # (a1fd24e) 91/95, 73/73, 30/358; crisis_heldout7 (1138312) 97/103, 73/73, 15/330. All seven at
-# 1138312: 600/630 (95.2%), 524/525 and 118/2,341 (5.0%). Floors below these, a guard against
-# losing ground, not a target.
+# 1138312: 600/630 (95.2%), 524/525 and 118/2,341 (5.0%). crisis_heldout8 (ff325ed) 115/123,
+# 87/87, 31/360; crisis_heldout9 (df189d6) 111/121, 88/88, 42/360. All nine at 5155840:
+# 830/874 (95.0%), 698/700 and 181/3,061 (5.9%). Floors below these, a guard against losing
+# ground, not a target.
 HELD_OUT_FLOORS = {"suicide": 0.93, "acute": 0.98}
 HELD_OUT_FALSE_ALARM_CEILING = 0.09
 
