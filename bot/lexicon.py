@@ -138,18 +138,23 @@ def _rare_dutch() -> tuple[str, dict[str, tuple[int, int]]]:
     searches only the words that start alike."""
     first = round((9 - 3.0) * 100)  # the small list ends at Zipf 3
     last = round((9 - RARE_DUTCH_ZIPF) * 100)
-    found: set[str] = set()
-    for bucket in frequency_buckets("nl", "large", first, last):
-        found.update(w if w.isascii() else without_accents(w.casefold()) for w in bucket)
-    words = sorted(found)
-    del found
+    words = sorted(
+        w if w.isascii() else without_accents(w.casefold())
+        for bucket in frequency_buckets("nl", "large", first, last)
+        for w in bucket
+    )
+    kept: list[str] = []  # without the words twice ('cafe' and 'café' fold alike)
     ranges: dict[str, tuple[int, int]] = {}
     at = 0
     for word in words:
+        if kept and kept[-1] == word:
+            continue
+        kept.append(word)
         begin, _ = ranges.get(word[:2], (at, at))
         at += len(word) + 1
         ranges[word[:2]] = (begin, at + 1)
-    return "\n" + "\n".join(words) + "\n", ranges
+    del words
+    return "\n" + "\n".join(kept) + "\n", ranges
 
 
 def is_rare_dutch(word: str) -> bool:
