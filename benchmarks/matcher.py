@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.core import RULES, Helpdesk  # noqa: E402
-from bot.crisis_model import _train_cached  # noqa: E402
+from bot.crisis_model import forget_trained  # noqa: E402
 from bot.loader import DEFAULT_KNOWLEDGE_DIR, load_knowledge  # noqa: E402
 from tests.generated_faq import generated_knowledge  # noqa: E402
 from tests.testset import (  # noqa: E402
@@ -75,7 +75,7 @@ def measure(folder: Path, messages: list[str], repeats: int) -> dict[str, float]
     relearn_times = []  # a reload after a phrasing or example changed: the learned view trains
     for _ in range(repeats):
         gc.collect()
-        _train_cached.cache_clear()
+        forget_trained()
         started = time.perf_counter()
         Helpdesk(load_knowledge(folder).knowledge)
         relearn_times.append(time.perf_counter() - started)

@@ -122,6 +122,12 @@ def train_once(
     return _train_cached(tuple(sorted(examples.items())), ordinary, settings)
 
 
+def forget_trained() -> None:
+    """Let the next ``train_once`` train anew: what a reload after a changed phrasing or
+    example costs (benchmarks/matcher.py times it)."""
+    _train_cached.cache_clear()
+
+
 @lru_cache(maxsize=1)
 def _train_cached(
     examples: tuple[tuple[str, tuple[str, ...]], ...],
