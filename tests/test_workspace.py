@@ -341,12 +341,36 @@ async def test_checking_lists_the_messages_that_change_answer(tmp_path: Path) ->
         await _lists_the_messages_that_change_answer(opened)
 
 
+async def changes_of(opened: Opened, html: str) -> str:
+    """The list of changed answers: on the checked page, or at the address it gives."""
+    follow = re.search(r'data-volgt="([^"]+)"', html)
+    if follow is None:
+        return html.split('id="wat-verandert"')[1]
+    assert f'href="{follow.group(1)}"' in html  # without scripts, a link to the list
+    response = await opened.client.get(follow.group(1))
+    assert response.status == 200
+    return (await response.text()).split('id="wat-verandert"')[1]
+
+
+async def test_a_long_list_of_changes_follows_the_checked_page(opened: Opened) -> None:
+    opened.workspace.changes_wait = 0.0  # the page never waits for the list
+    await log_in(opened)
+    _, data = await edit_form(opened)
+    data.update(phrasings="lidmaatschap", examples="", action="controleer")
+    html = await (await opened.client.post(f"/vraag/{ENTRY}", data=data)).text()
+    assert "data-volgt=" in html and 'id="gecontroleerd"' in html
+    listed = await changes_of(opened, html)
+    assert "antwoord &#39;lid-worden&#39;" in listed and "voorbeeld bij" in listed
+    gone = await opened.client.get("/veranderingen/" + "0" * 32)
+    assert gone.status == 404 and "Controleer" in await gone.text()
+
+
 async def _lists_the_messages_that_change_answer(opened: Opened) -> None:
     await log_in(opened)
     _, data = await edit_form(opened)
     data.update(phrasings="lidmaatschap", examples="", action="controleer")
     html = await (await opened.client.post(f"/vraag/{ENTRY}", data=data)).text()
-    table = html.split('id="veranderingen"')[1]
+    table = (await changes_of(opened, html)).split('id="veranderingen"')[1]
     assert "antwoord &#39;lid-worden&#39;" in table
     assert "testset dev" in table and "heldout" not in table
 

@@ -37,6 +37,7 @@ FILE = "faq/stichting.yaml"
 ENTRY = "lid-worden"
 LINK = re.compile(r"https?://\S+")
 WAIT_MS = 15_000
+LIST_WAIT_MS = 120_000  # every development message answered twice, on a slow machine
 
 pytestmark = [
     pytest.mark.skipif(
@@ -114,6 +115,10 @@ async def test_edit_preview_publish_and_the_bot_answers_anew(browser, tmp_path: 
         await desk.page.locator("#gecontroleerd").wait_for()
         preview = desk.page.locator("aside .bubble").first
         assert "Mail ons op ervaringsdeskundige@" in await preview.inner_text()
+        # The list of changed answers follows the page; the script puts it in place.
+        await desk.page.locator("#wat-verandert #veranderingen").wait_for(timeout=LIST_WAIT_MS)
+        listed = await desk.page.locator("#wat-verandert").inner_text()
+        assert "een ander antwoord" in listed and "zoekt nog uit" not in listed
         await desk.page.get_by_label("Probeer een vraag").fill("hoe word ik lid")
         await desk.page.get_by_label("Probeer een vraag").press("Enter")
         await desk.page.locator("#probeer-nieuw .bubble").wait_for()

@@ -190,15 +190,16 @@ def check_messages(
 
 class LiveAnswers:
     """What the bot in use answers to the check messages, worked out once per knowledge
-    (a Helpdesk is immutable) instead of on every check of a draft."""
+    (a Helpdesk is immutable) instead of on every check of a draft. Which answer a message
+    gets does not depend on the time, so the answers stay valid until the knowledge changes."""
 
     def __init__(self) -> None:
-        self._for: tuple[Helpdesk, datetime, dict[str, str]] | None = None
+        self._for: tuple[Helpdesk, dict[str, str]] | None = None
 
     def describe(self, live: Helpdesk, message: str, now: datetime) -> str:
-        if self._for is None or self._for[0] is not live or self._for[1] != now:
-            self._for = (live, now, {})
-        known = self._for[2]
+        if self._for is None or self._for[0] is not live:
+            self._for = (live, {})
+        known = self._for[1]
         if message not in known:
             known[message] = describe(live.respond(message, now))
         return known[message]

@@ -13,6 +13,7 @@ import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlparse
@@ -32,6 +33,7 @@ from bot.report import group_questions
 from bot.store import QuestionStore
 from bot.telegram.render import reply_keyboard, to_html
 from bot.workspace.auth import SESSION_SECONDS, Editor, LoginTokens, Session, Sessions, csrf_ok
+from bot.workspace.changelists import ChangeLists
 from bot.workspace.drafts import (
     DEVELOPMENT_MESSAGES,
     ChangedAnswer,
@@ -50,6 +52,8 @@ WRITE_FAILED = (
     "beschrijfbaar is; er is niets veranderd."
 )
 COOKIE = "werkplek_sessie"
+CHANGES_ON_THE_PAGE_SECONDS = 1.5  # longer, and the page comes first and the list follows
+CHANGES_FOLLOW_SECONDS = 120.0  # the most the page with the list waits for it
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 SPLIT_IDS = re.compile(r"[\s,]+")
 
@@ -109,6 +113,8 @@ class Workspace:
         self.sessions = Sessions()
         self.versions = Versions()
         self.live_answers = LiveAnswers()
+        self.change_lists = ChangeLists()
+        self.changes_wait = CHANGES_ON_THE_PAGE_SECONDS
         self._lock = asyncio.Lock()  # one publication at a time
         self._checked: tuple[Any, dict[str, list[Problem]]] | None = None
         self.templates = jinja2.Environment(
@@ -130,6 +136,7 @@ class Workspace:
                 web.post("/vraag/{faq_id}", self.edit_action),
                 web.get("/nieuw", self.new_page),
                 web.post("/nieuw", self.new_action),
+                web.get("/veranderingen/{key}", self.changes_page),
                 web.get("/probeer", self.probe_page),
                 web.get("/vragen", self.questions_page),
                 web.post("/vragen", self.questions_action),
@@ -404,11 +411,19 @@ class Workspace:
             if conflict is None:
                 raise self.redirect(f"/?gepubliceerd={quote(form.id)}")
         draft_desk = evaluation.helpdesk if evaluation else None
-        # Trying a question is quick; the list of changed answers comes with a check.
+        # Trying a question is quick; the list of changed answers comes with a check, on
+        # this page when it is ready in a moment, else at an address the page fetches.
+        changes_key = ""
         if evaluate_now and draft_desk is not None and not conflict and not question_only:
-            changes = await asyncio.to_thread(
-                changed_answers, self.live, draft_desk, now, self.live_answers, self.development
+            live = self.live
+            changes_key = self.change_lists.key(id(live), relative, draft_text)
+            self.change_lists.start(
+                changes_key,
+                partial(
+                    changed_answers, live, draft_desk, now, self.live_answers, self.development
+                ),
             )
+            changes = await self.change_lists.wait(changes_key, self.changes_wait)
         preview = self.preview(form, draft_desk, now, relative)
         tried = None
         if question:
@@ -438,10 +453,21 @@ class Workspace:
             question=question,
             tried=tried,
             changes=changes,
+            changes_key=changes_key if changes is None else "",
             entry_ids=sorted(self.live.knowledge.by_id),
             error_count=sum(
                 p.severity is Severity.ERROR for p in (evaluation.problems if evaluation else ())
             ),
+        )
+
+    async def changes_page(self, request: web.Request) -> web.Response:
+        """The list of changed answers of a recent check, when it is ready."""
+        changes = await self.change_lists.wait(request.match_info["key"], CHANGES_FOLLOW_SECONDS)
+        return self.page(
+            "changes.html",
+            status=200 if changes is not None else 404,
+            request=request,
+            changes=changes,
         )
 
     def preview(

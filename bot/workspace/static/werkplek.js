@@ -35,3 +35,18 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   }
 });
+
+// The list of changed answers that a check started follows at its own address: fetch it and
+// put it in place (without this script, the page links to it).
+document.addEventListener("DOMContentLoaded", async () => {
+  const waiting = document.querySelector("[data-volgt]");
+  if (!waiting) return;
+  try {
+    const response = await fetch(waiting.dataset.volgt, { credentials: "same-origin" });
+    const page = new DOMParser().parseFromString(await response.text(), "text/html");
+    const list = page.getElementById("wat-verandert");
+    if (response.ok && list) waiting.replaceWith(document.importNode(list, true));
+  } catch (error) {
+    // The link stays; following it shows the list or says why not.
+  }
+});

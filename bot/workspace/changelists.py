@@ -1,0 +1,49 @@
+"""The list of answers a draft changes, worked out beside the page instead of before it.
+
+Answering every example and development message twice (the bot now, the draft) takes
+seconds; the check itself (errors, preview) takes one. So a check starts the list, waits
+a moment for it, and otherwise shows the page at once with an address where the list
+follows (the page's script fetches it; without scripts it is a link).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections import OrderedDict
+from collections.abc import Callable
+
+from bot.workspace.drafts import ChangedAnswer
+
+KEEP = 16  # lists of the most recent checks, for the pages that still wait for one
+
+
+class ChangeLists:
+    """Running and finished lists of changed answers, by a key that names the draft."""
+
+    def __init__(self, keep: int = KEEP) -> None:
+        self._tasks: OrderedDict[str, asyncio.Task[list[ChangedAnswer]]] = OrderedDict()
+        self._keep = keep
+
+    @staticmethod
+    def key(*parts: object) -> str:
+        return hashlib.sha256("\0".join(map(str, parts)).encode("utf-8")).hexdigest()[:32]
+
+    def start(self, key: str, work: Callable[[], list[ChangedAnswer]]) -> None:
+        """Work the list out in a thread, once per key."""
+        if key in self._tasks:
+            self._tasks.move_to_end(key)
+            return
+        self._tasks[key] = asyncio.ensure_future(asyncio.to_thread(work))
+        while len(self._tasks) > self._keep:
+            _, oldest = self._tasks.popitem(last=False)
+            oldest.cancel()  # a thread already running finishes; nobody waits for it
+
+    async def wait(self, key: str, seconds: float) -> list[ChangedAnswer] | None:
+        """The list, if it is (or becomes) ready within ``seconds``; None otherwise, and
+        None for a key that is not (or no longer) known."""
+        task = self._tasks.get(key)
+        if task is None:
+            return None
+        done, _ = await asyncio.wait({task}, timeout=seconds)
+        return task.result() if done else None
