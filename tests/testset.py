@@ -29,6 +29,7 @@ CRISIS_DEVELOPMENT = (
     "crisis_dev10",
     "crisis_dev11",
     "crisis_dev12",
+    "crisis_dev13",
 )
 CRISIS_HELD_OUT = (
     "crisis_heldout",
@@ -57,6 +58,7 @@ PARTS = (
     "dev12",
     "dev13",
     "dev14",
+    "dev15",
     "heldout",
     "heldout2",
     "heldout3",
