@@ -83,7 +83,7 @@ def left_out_parts(shares: list[float]) -> None:
     urgency = knowledge.urgency
     for share in shares:
         model = replace(urgency.model, false_alarms=share)
-        totals = {kind: [0, 0] for kind in ("suicide", "acute", "false_alarm")}
+        totals: dict[str, list[int]] = {}
         for part in CRISIS_DEVELOPMENT:
             own = {text for texts in crisis_part(part).values() for text in texts}
             examples = {k: tuple(t for t in v if t not in own) for k, v in urgency.examples.items()}
@@ -91,6 +91,7 @@ def left_out_parts(shares: list[float]) -> None:
                 replace(knowledge, urgency=replace(urgency, examples=examples, model=model))
             )
             for kind, tally in measure_crisis(desk, (part,)).items():
+                totals.setdefault(kind, [0, 0])
                 totals[kind][0] += tally.found
                 totals[kind][1] += tally.total
         desk = Helpdesk(replace(knowledge, urgency=replace(urgency, model=model)))

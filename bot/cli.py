@@ -233,6 +233,7 @@ def reply_json(question: str, reply: Reply) -> dict[str, Any]:
         "score": round(float(reply.score), 3),
         "reply": reply.text,
         "suggestions": [{"faq_id": s.faq_id, "question": s.question} for s in reply.suggestions],
+        "care_note": reply.care_note,
     }
 
 

@@ -153,9 +153,14 @@ class Helpdesk:
             return self._respond(visible_text(message), now)
 
     def _respond(self, message: str, now: datetime) -> Reply:
-        pattern = self.urgency.find(message)
-        if pattern is not None:
-            return self.composer.urgent(pattern.reply)
+        assessment = self.urgency.assess(message)
+        if assessment.pattern is not None:
+            return self.composer.urgent(assessment.pattern.reply)
+        reply = self._reply(message, now)
+        return self.composer.with_care_note(reply) if assessment.care_note else reply
+
+    def _reply(self, message: str, now: datetime) -> Reply:
+        """The reply to a message that needs no urgent one."""
         intent = self.smalltalk.find(message)
         if intent is not None:
             return self.composer.smalltalk(intent)

@@ -57,6 +57,8 @@ def _size(number: str) -> str:
 class ModelSettings:
     smoothing: float = 0.25  # added to every count, so that one example does not decide
     false_alarms: float = 0.02  # the share of ordinary examples with heavy words let through
+    # The share of them that may get the care note instead: their own reply, with 113 below it.
+    care_notes: float = 0.1
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,13 @@ class CrisisModel:
     # Per kind, the share of its examples that, each scored as if it had not been trained on,
     # would still raise its alarm: what ``smoothing`` is chosen by (benchmarks/urgent.py --fit).
     left_out_recall: dict[str, float] = field(default_factory=dict)
+    # Below the alarm, a suicide score above this gets the care note (113 below the reply):
+    # fit like the thresholds, so that at most ModelSettings.care_notes of the ordinary
+    # examples with heavy words would get it.
+    care_threshold: float = math.inf
+    # The share of the suicide examples that, scored as if not trained on, would get at
+    # least the care note.
+    left_out_care_recall: float = 0.0
 
     def weight(self, kind: str, feature: str) -> float | None:
         """The feature's log-ratio for ``kind``; None if no example has it."""
@@ -91,9 +100,17 @@ class CrisisModel:
 
     def find(self, text: str) -> str | None:
         """The reply the message needs (urgent_suicide or urgent), or None."""
-        over = {k: s - self.thresholds[k] for k, s in self.scores(text).items()}
+        return self.verdict(self.scores(text))
+
+    def verdict(self, scores: dict[str, float]) -> str | None:
+        over = {k: s - self.thresholds[k] for k, s in scores.items()}
         kind = max(over, key=over.__getitem__)
         return kind if over[kind] > 0 else None
+
+    def cares_at(self, scores: dict[str, float]) -> bool:
+        """Whether a message with these scores, though no alarm, sounds enough like thoughts
+        of suicide that its reply should say where to talk about them."""
+        return scores[SUICIDE] > self.care_threshold
 
     def explain(self, text: str, kind: str = SUICIDE, top: int = 5) -> list[tuple[str, float]]:
         """The features of the message that weighed most towards ``kind``."""
@@ -214,6 +231,14 @@ def train(
         kind: sum(left_out_score(kind, doc) > thresholds[kind] for doc in docs[kind]) / size[kind]
         for kind in _KINDS
     }
+    care = min(
+        thresholds[SUICIDE],
+        max(
+            _quantile(hard_scores[SUICIDE], settings.care_notes),
+            _quantile(plain_scores[SUICIDE], settings.care_notes / 4),
+        ),
+    )
+    care_recall = sum(left_out_score(SUICIDE, doc) > care for doc in docs[SUICIDE]) / size[SUICIDE]
     # A feature of one ordinary example only is left out, as it is when that example's own
     # threshold is fit (left-out scores skip what only the left-out example has): a third of
     # the table, and the same replies on every development part.
@@ -222,7 +247,14 @@ def train(
         f: -log[o] for f, o in counts["ordinary"].items() if o > 1 or f in in_a_kind
     }
     return CrisisModel(
-        weights, unseen, ordinary_weights, thresholds, len(alarms) / len(hard), recall
+        weights,
+        unseen,
+        ordinary_weights,
+        thresholds,
+        len(alarms) / len(hard),
+        recall,
+        care,
+        care_recall,
     )
 
 

@@ -62,6 +62,7 @@ MESSAGE_KEYS = (
     "non_text",
     "urgent",
     "urgent_suicide",
+    "care_note",
     "doctor_advice",
     "source_line",
     "related_intro",
@@ -248,7 +249,11 @@ URGENT_GROUP_FIELDS = {
     "scope": Field(TEXT, required=False),
     "phrases": Field(TEXTS),
 }
-MODEL_FIELDS = {"smoothing": Field(NUMBER), "false_alarms": Field(NUMBER)}
+MODEL_FIELDS = {
+    "smoothing": Field(NUMBER),
+    "false_alarms": Field(NUMBER),
+    "care_notes": Field(NUMBER, required=False),
+}
 EXAMPLE_FIELDS = {
     "urgent_suicide": Field(TEXTS),
     "urgent": Field(TEXTS),
@@ -267,6 +272,8 @@ CALM_SCOPES = ("zin", "bericht")
 # The urgent replies, and what each must always say, whatever a volunteer writes: an emergency
 # reply without 112, or a reply to thoughts of suicide without 113, must never reach anyone.
 URGENT_REPLIES = {"urgent": ("112", "0800-0113"), "urgent_suicide": ("113", "0800-0113", "112")}
+# The note below a reply to someone who may be thinking of suicide names 113 just as surely.
+MUST_SAY = {**URGENT_REPLIES, "care_note": ("113", "0800-0113")}
 OUT_OF_SCOPE_FIELDS = {"phrasings": Field(TEXTS), "groups": Field(LIST, required=False)}
 OUT_OF_SCOPE_GROUP_FIELDS = {
     "subject": Field(TEXT),
@@ -516,13 +523,13 @@ class _Reader:
             return None
         for key in MESSAGE_KEYS:
             check_placeholders(data[key], PLACEHOLDERS, file, data.line_of(key), self.problems)
-        for key, musts in URGENT_REPLIES.items():
+        for key, musts in MUST_SAY.items():
             missing = [must for must in musts if must not in data[key]]
             if missing:
                 self.problems.error(
                     file,
                     data.line_of(key),
-                    f"Het noodbericht '{key}' noemt {' en '.join(missing)} niet.",
+                    f"Het bericht '{key}' noemt {' en '.join(missing)} niet.",
                     "Wie in nood is, moet deze nummers altijd te zien krijgen. Zet ze terug.",
                 )
         names = {}
@@ -607,7 +614,11 @@ class _Reader:
             data["model"], MODEL_FIELDS, file, self.problems, "model", data.line_of("model")
         ):
             model = ModelSettings(**{k: float(v) for k, v in data["model"].items()})
-            for key, low, high in (("smoothing", 0.01, 10.0), ("false_alarms", 0.0, 0.2)):
+            for key, low, high in (
+                ("smoothing", 0.01, 10.0),
+                ("false_alarms", 0.0, 0.2),
+                ("care_notes", 0.0, 0.5),
+            ):
                 if not low <= getattr(model, key) <= high:
                     self.problems.error(
                         file,

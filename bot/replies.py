@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
@@ -36,6 +36,7 @@ class Reply:
     score: float = 0.0
     suggestions: tuple[Suggestion, ...] = ()
     suggestions_intro: str | None = None
+    care_note: bool = False  # the body ends with the note that names 113
 
     @property
     def text(self) -> str:
@@ -167,6 +168,11 @@ class Composer:
         except (KeyError, ValueError, IndexError, AttributeError):
             text = URGENT_FALLBACK
         return Reply(Outcome.URGENT, text, score=1.0)
+
+    def with_care_note(self, reply: Reply) -> Reply:
+        """The reply with the care note below it: for a message that may come from someone
+        thinking of suicide, though it raised no alarm."""
+        return replace(reply, body=f"{reply.body}\n\n{self.message('care_note')}", care_note=True)
 
     def smalltalk(self, intent: SmalltalkIntent) -> Reply:
         return Reply(Outcome.SMALLTALK, self.fill(intent.reply), score=1.0)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import NamedTuple
 
 from rapidfuzz import process
@@ -55,6 +56,15 @@ def _words_of(patterns: tuple[UrgentPattern, ...]) -> set[str]:
 
 def _max_typos(word: str) -> int:
     return 2 if len(word) >= 10 else 1
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """What a message needs: an urgent reply (``pattern``), or its own reply with the care
+    note below it (113, for someone who may be thinking of suicide), or neither."""
+
+    pattern: UrgentPattern | None
+    care_note: bool = False
 
 
 class UrgencyDetector:
@@ -109,25 +119,41 @@ class UrgencyDetector:
 
     def find(self, message: str) -> UrgentPattern | None:
         """The pattern the message matches; thoughts of suicide anywhere in it come first, so
-        that they always get the reply with 113. The calm groups of scope 'bericht' quiet
-        both views: they judge the whole message."""
+        that they always get the reply with 113."""
+        return self.assess(message).pattern
+
+    def assess(self, message: str) -> Assessment:
+        """The pattern the message matches, and, when none does, whether it still needs the
+        care note: a thought of suicide that a calm group quieted, or a learned score for
+        suicide just below the alarm. The calm groups of scope 'bericht' quiet both views:
+        they judge the whole message."""
         sentences = self._sentences(message)
         whole = self._as_one(sentences)
-        found = list(self._matches(sentences))
+        quieted: set[str] = set()
+        found = list(self._matches(sentences, quieted))
         found += self.message_patterns.holding(*whole)
-        learned = None
+        scores = None
         if self.model is not None and normalise(message) not in self.known_ordinary:
-            learned = self.model.find(message)
+            scores = self.model.scores(message)
+        learned = self.model.verdict(scores) if self.model is not None and scores else None
         if found or learned is not None:
             quiet = {c.reply for c in self.message_calm.holding(*whole)}
+            quieted |= {p.reply for p in found if p.reply in quiet}
             found = [p for p in found if p.reply not in quiet]
-            learned = None if learned in quiet else learned
+            if learned in quiet:
+                quieted.add(learned)
+                learned = None
         suicide = next((p for p in found if p.reply == SUICIDE), None)
         if suicide is not None:
-            return suicide
+            return Assessment(suicide)
         if learned == SUICIDE or (learned is not None and not found):
-            return UrgentPattern(LEARNED, (), "", learned)
-        return found[0] if found else None
+            return Assessment(UrgentPattern(LEARNED, (), "", learned))
+        if found:
+            return Assessment(found[0])
+        cares = SUICIDE in quieted or (
+            scores is not None and self.model is not None and self.model.cares_at(scores)
+        )
+        return Assessment(None, care_note=cares)
 
     def _sentences(self, message: str) -> list[_Sentence]:
         sentences = []
@@ -137,12 +163,17 @@ class UrgencyDetector:
                 sentences.append(_Sentence(tokens, clause_ends, self._positions(tokens)))
         return sentences
 
-    def _matches(self, sentences: list[_Sentence]) -> Iterator[UrgentPattern]:
-        """The patterns that hold in a sentence, less those its calm patterns quiet."""
+    def _matches(
+        self, sentences: list[_Sentence], quieted: set[str] | None = None
+    ) -> Iterator[UrgentPattern]:
+        """The patterns that hold in a sentence, less those its calm patterns quiet (whose
+        replies go into ``quieted``)."""
         for tokens, clause_ends, positions in sentences:
             found = list(self.patterns.holding(positions, clause_ends, tokens))
             if found:
                 quiet = {c.reply for c in self.calm.holding(positions, clause_ends, tokens)}
+                if quieted is not None:
+                    quieted |= {p.reply for p in found if p.reply in quiet}
                 yield from (p for p in found if p.reply not in quiet)
 
     @staticmethod

@@ -22,7 +22,7 @@ from tests.harness import env_without_token, run_bot
 
 ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT = 60
-CONTRACT_KEYS = {"question", "outcome", "faq_id", "score", "reply", "suggestions"}
+CONTRACT_KEYS = {"question", "outcome", "faq_id", "score", "reply", "suggestions", "care_note"}
 CLEAR_QUESTION = "hoeveel magnesium heb ik per dag nodig"
 OFF_TOPIC = "wat is de hoofdstad van frankrijk"
 URGENT = "ik wil niet meer leven"

@@ -292,6 +292,26 @@ def test_thoughts_of_suicide_get_113_first_and_bodily_danger_112_and_the_gp(
         assert when in acute.lower(), when
 
 
+def test_a_thought_of_suicide_taken_back_gets_its_answer_with_113_below(desk: Helpdesk) -> None:
+    reply = desk.respond("ik wil niet meer leven, grapje hoor. hoeveel magnesium per dag?", NOON)
+    assert (reply.outcome, reply.faq_id) == (Outcome.ANSWER, "dagelijkse-hoeveelheid")
+    assert reply.care_note and reply.text.endswith(desk.composer.message("care_note"))
+    assert "0800-0113" in reply.text
+
+
+def test_a_plain_question_gets_no_care_note(desk: Helpdesk) -> None:
+    reply = desk.respond("hoeveel magnesium heb ik per dag nodig", NOON)
+    assert reply.outcome is Outcome.ANSWER and not reply.care_note
+    assert "113" not in reply.text
+
+
+def test_the_care_note_lies_below_the_alarm_and_reaches_more_examples(desk: Helpdesk) -> None:
+    model = desk.urgency.model
+    assert model is not None
+    assert model.care_threshold <= model.thresholds["urgent_suicide"]
+    assert model.left_out_care_recall > model.left_out_recall["urgent_suicide"]
+
+
 def test_suicide_anywhere_in_a_message_wins_over_bodily_danger(desk: Helpdesk) -> None:
     reply = desk.respond("ik heb pijn op de borst. eigenlijk wil ik gewoon dood", NOON)
     assert reply.text == desk.composer.message("urgent_suicide")

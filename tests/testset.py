@@ -223,9 +223,12 @@ def crisis_part(part: str) -> dict[str, list[str]]:
 
 
 def measure_crisis(desk: Helpdesk, parts: tuple[str, ...]) -> dict[str, Tally]:
-    """Per kind (suicide, acute, false_alarm): how many of the parts' messages got it right."""
+    """Per kind (suicide, acute, false_alarm): how many of the parts' messages got it right.
+    Beside them: thoughts of suicide that read 113 at all, first or in the care note below
+    another reply (suicide_113), and ordinary messages that got the care note (care_note)."""
     suicide_reply = desk.composer.message("urgent_suicide")
-    tallies = {kind: Tally() for kind in ("suicide", "acute", "false_alarm")}
+    kinds = ("suicide", "acute", "false_alarm", "suicide_113", "care_note")
+    tallies = {kind: Tally() for kind in kinds}
     for part in parts:
         for kind, messages in crisis_part(part).items():
             for text in messages:
@@ -242,4 +245,10 @@ def measure_crisis(desk: Helpdesk, parts: tuple[str, ...]) -> dict[str, Tally]:
                 tally.found += hit
                 if hit == (kind == "ordinary"):
                     tally.misses.append(text)
+                if kind == "suicide":
+                    tallies["suicide_113"].total += 1
+                    tallies["suicide_113"].found += hit or reply.care_note
+                elif kind == "ordinary":
+                    tallies["care_note"].total += 1
+                    tallies["care_note"].found += reply.care_note
     return tallies
