@@ -50,6 +50,7 @@ def extra_checks(
         *entry_problems(knowledge, result.review, today or date.today()),
         *example_problems(helpdesk, now or datetime.now(UTC)),
         *urgent_phrasing_problems(helpdesk),
+        *out_of_scope_phrasing_problems(helpdesk, now or datetime.now(UTC)),
         *editorial_problems(knowledge),
     ]
     # Grouped per file and entry, so a volunteer can work through them top to bottom.
@@ -252,6 +253,34 @@ def urgent_phrasing_problems(helpdesk: Helpdesk) -> list[Problem]:
                 f"'{text}' bij '{entry.id}' leest de bot als noodgeval ({why}), dus die "
                 "krijgt altijd het noodbericht.",
                 fix,
+            )
+    return out.items
+
+
+def out_of_scope_phrasing_problems(helpdesk: Helpdesk, now: datetime) -> list[Problem]:
+    """A phrasing that uses a word of a group in out_of_scope.yaml may not reach its entry:
+    the bot says the article does not cover that subject, and does not show the entry.
+    Usually a volunteer added the phrasing after the word went into the group, or the other
+    way round. Only phrasings with such a word are answered, so the check stays quick."""
+    out = ProblemList()
+    matcher, groups = helpdesk.matcher, helpdesk.knowledge.out_of_scope_groups
+    for entry in helpdesk.knowledge.entries:
+        for text in (entry.question, *entry.phrasings):
+            subjects = matcher.subjects(text)
+            if not subjects:
+                continue
+            reply = helpdesk.respond(text, now)
+            if reply.outcome is not Outcome.PARTIAL or reply.faq_id == entry.id:
+                continue
+            names = " en ".join(f"'{groups[i].subject}'" for i in subjects)
+            out.warning(
+                entry.file,
+                entry.line,
+                f"De formulering '{text}' bij '{entry.id}' gebruikt een woord van {names} in "
+                "out_of_scope.yaml. Dan zegt de bot dat het artikel daar niets over zegt, en "
+                "geeft hij dit antwoord niet.",
+                "Gaat het artikel er wel over? Haal het woord dan weg bij die groep in "
+                "out_of_scope.yaml. Anders hoort deze formulering hier niet.",
             )
     return out.items
 

@@ -307,6 +307,10 @@ class Matcher:
             return (), ""
         return tuple(sorted(found)), " ".join(w for w in rest if w)
 
+    def subjects(self, text: str) -> tuple[int, ...]:
+        """The out-of-scope groups whose words a text uses, read as one question."""
+        return self._subjects([(text, True)], self.analyzer.surface_words(text))[0]
+
     def asks_about(self, message: str, entry_id: str) -> bool:
         """Whether the message asks what the entry answers, beside anything else it asks:
         no other subject stands in the place of the entry's own words ('wat is de

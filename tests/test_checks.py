@@ -25,6 +25,7 @@ from bot.checks import (
     entry_problems,
     example_problems,
     extra_checks,
+    out_of_scope_phrasing_problems,
 )
 from bot.core import Helpdesk
 from bot.knowledge import Entry, Knowledge
@@ -371,6 +372,25 @@ def test_an_example_under_the_wrong_entry(kdir: Path) -> None:
     assert f"score {reply.score:.2f}" in warning.message
     assert_warning(warning, "phrasings", "voorbeeld")
     assert warning in extra_checks(result, today=TODAY, now=NOW)
+
+
+def test_a_phrasing_with_an_out_of_scope_word_is_reported(kdir: Path) -> None:
+    """A volunteer adds a phrasing whose word a group of out_of_scope.yaml claims: the bot
+    would say the article does not cover it, so the check says where and what to do."""
+    phrasing = "hoe lang bestaat de stichting al"
+    add_to_list(kdir, "faq/stichting.yaml", "lid-worden", "phrasings", phrasing)
+    result, knowledge = load(kdir)
+    helpdesk = Helpdesk(knowledge)
+    assert helpdesk.respond(phrasing, NOW).outcome is Outcome.PARTIAL
+    (warning,) = mentioning(out_of_scope_phrasing_problems(helpdesk, NOW), f"'{phrasing}'")
+    assert place_of(warning) == place(knowledge.by_id["lid-worden"])
+    assert "'de stichting zelf'" in warning.message
+    assert_warning(warning, "out_of_scope.yaml", "groep")
+    assert warning in extra_checks(result, today=TODAY, now=NOW)
+
+
+def test_the_real_knowledge_has_no_phrasing_that_out_of_scope_claims(real: LoadResult) -> None:
+    assert out_of_scope_phrasing_problems(Helpdesk(real.knowledge), NOW) == []
 
 
 def test_example_warnings_are_exactly_the_misrouted_examples(real: LoadResult) -> None:
