@@ -261,6 +261,14 @@ async def test_off_topic_question_refers_to_the_helpline_with_its_opening_state(
     assert closed_reply["text"].endswith(d.composer.message("closed_now", wanneer=tonight))
 
 
+async def test_a_thought_of_suicide_taken_back_gets_the_answer_and_113_below(running_bot):
+    server, application = running_bot
+    reply = await say(server, "ik wil niet meer leven, grapje hoor. hoeveel magnesium per dag?")
+    care_note = desk(application).composer.message("care_note")
+    assert reply["text"].startswith("Hoeveel magnesium heb je per dag nodig?")
+    assert care_note in reply["text"] and "0800-0113" in care_note
+
+
 async def test_urgent_message_points_to_112_and_113_and_is_not_stored(running_bot):
     server, application = running_bot
     reply = await say(server, URGENT)
