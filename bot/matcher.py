@@ -53,6 +53,9 @@ SIGNATURE_SHARE = 0.5  # a word in half an entry's phrasings is part of its sign
 SUBSTITUTE_WEIGHT = 1.5  # a word at least this telling can stand in for another subject
 
 
+VERB_FORM_LENGTH = 5  # shorter words gain a -t too easily ('kan' + t)
+
+
 @dataclass(frozen=True)
 class Candidate:
     entry_id: str
@@ -167,6 +170,9 @@ class Matcher:
                 run = tuple(self.analyzer.surface_words(text))
                 if run:
                     starts[run[0]].append((group, run))
+                # A verb as the knowledge writes it, also with the -t of 'hij vergoedt'.
+                if len(run) == 1 and len(run[0]) >= VERB_FORM_LENGTH and run[0][-1] != "t":
+                    starts[run[0] + "t"].append((group, (run[0] + "t",)))
         self.subject_starts = dict(starts)
         del owners  # the letter profiles need memory of their own while they are built
         self.letters = CharProfiles(letter_documents)
