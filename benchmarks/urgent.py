@@ -7,6 +7,7 @@ ordinary messages raised a false alarm. The held-out part prints counts only, ne
     .venv/bin/python benchmarks/urgent.py --development-only   # leave the held-out parts be
     .venv/bin/python benchmarks/urgent.py --fit      # the learned view's smoothing, fit
     .venv/bin/python benchmarks/urgent.py --left-out-parts 0.02 0.03   # its false_alarms
+    .venv/bin/python benchmarks/urgent.py --left-out-parts --care-notes 0.05 0.1 0.2
 
 --fit trains the learned view with each smoothing of a grid and prints, for each, how many of
 the examples of each kind would still raise their alarm had they not been trained on (exact
@@ -19,7 +20,9 @@ The best is the smoothing to write under model: in knowledge/urgent.yaml.
 messages are also examples) and counts what the bot then does on that part, for each share of
 false alarms given; and what it does on the question parts' ordinary messages. The patterns
 were written with these parts in view, so only the learned view's share is measured fairly:
-it shows what a higher false_alarms buys in recall and costs in false alarms.
+it shows what a higher false_alarms buys in recall and costs in false alarms. With
+--care-notes it varies care_notes instead (false_alarms as in urgent.yaml): how many thoughts
+of suicide read 113 at all (suicide 113), and how many ordinary messages get the care note.
 """
 
 from __future__ import annotations
@@ -76,13 +79,14 @@ def fit() -> None:
     print(f"best: smoothing {max(found, key=found.__getitem__)}")
 
 
-def left_out_parts(shares: list[float]) -> None:
-    """For each share of false alarms: the crisis development parts, each with the learned
-    view trained without it, and the question parts' false alarms with all examples."""
+def left_out_parts(shares: list[float], setting: str = "false_alarms") -> None:
+    """For each share of false alarms (or of care notes): the crisis development parts, each
+    with the learned view trained without it, and the question parts' false alarms with all
+    examples."""
     knowledge = load_helpdesk().knowledge
     urgency = knowledge.urgency
     for share in shares:
-        model = replace(urgency.model, false_alarms=share)
+        model = replace(urgency.model, **{setting: share})
         totals: dict[str, list[int]] = {}
         for part in CRISIS_DEVELOPMENT:
             own = {text for texts in crisis_part(part).values() for text in texts}
@@ -103,7 +107,7 @@ def left_out_parts(shares: list[float]) -> None:
                 )
         figures = ", ".join(f"{k.replace('_', ' ')} {f}/{t}" for k, (f, t) in totals.items())
         print(
-            f"false_alarms {share}: {figures}; question parts' false alarms "
+            f"{setting} {share}: {figures}; question parts' false alarms "
             f"{questions.false_urgent}/{questions.ordinary}",
             flush=True,
         )
@@ -114,8 +118,11 @@ def main() -> None:
         fit()
         return
     if "--left-out-parts" in sys.argv:
-        given = sys.argv[sys.argv.index("--left-out-parts") + 1 :]
-        left_out_parts([float(s) for s in given] or [0.02])
+        given = [a for a in sys.argv[sys.argv.index("--left-out-parts") + 1 :] if a[0] != "-"]
+        if "--care-notes" in sys.argv:
+            left_out_parts([float(s) for s in given] or [0.1], "care_notes")
+        else:
+            left_out_parts([float(s) for s in given] or [0.02])
         return
     desk = load_helpdesk()
     show_misses = "--misses" in sys.argv
