@@ -12,6 +12,7 @@ import asyncio
 import hashlib
 from collections import OrderedDict
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 from bot.workspace.drafts import ChangedAnswer
 
@@ -22,8 +23,12 @@ class ChangeLists:
     """Running and finished lists of changed answers, by a key that names the draft."""
 
     def __init__(self, keep: int = KEEP) -> None:
-        self._tasks: OrderedDict[str, asyncio.Task[list[ChangedAnswer]]] = OrderedDict()
+        self._tasks: OrderedDict[str, asyncio.Future[list[ChangedAnswer]]] = OrderedDict()
         self._keep = keep
+        # One list at a time: each takes seconds of the interpreter, which the bot beside
+        # the workspace needs to answer people. A list nobody waits for any more is dropped
+        # before it starts.
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="veranderingen")
 
     @staticmethod
     def key(*parts: object) -> str:
@@ -34,10 +39,10 @@ class ChangeLists:
         if key in self._tasks:
             self._tasks.move_to_end(key)
             return
-        self._tasks[key] = asyncio.ensure_future(asyncio.to_thread(work))
+        self._tasks[key] = asyncio.get_running_loop().run_in_executor(self._worker, work)
         while len(self._tasks) > self._keep:
             _, oldest = self._tasks.popitem(last=False)
-            oldest.cancel()  # a thread already running finishes; nobody waits for it
+            oldest.cancel()  # not started: never starts; running: finishes unread
 
     async def wait(self, key: str, seconds: float) -> list[ChangedAnswer] | None:
         """The list, if it is (or becomes) ready within ``seconds``; None otherwise, and
