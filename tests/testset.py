@@ -41,6 +41,7 @@ CRISIS_HELD_OUT = (
     "crisis_heldout7",
     "crisis_heldout8",
     "crisis_heldout9",
+    "crisis_heldout10",
 )
 CRISIS_NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
 PARTS = (
@@ -68,6 +69,7 @@ PARTS = (
     "heldout7",
     "heldout8",
     "heldout9",
+    "heldout10",
 )
 
 # Development parts written blind after the decision's rules were, none of which was written
