@@ -1,7 +1,7 @@
 """The bot on messages written the way people really write (tests/data/testset_*.yaml).
 
-Twenty-three parts, each written by someone who had not seen the matcher: fourteen
-development parts (the fourth first measured as a held-out part) and nine held-out parts that
+Twenty-five parts, each written by someone who had not seen the matcher: fifteen
+development parts (the fourth first measured as a held-out part) and ten held-out parts that
 are only measured and whose messages are never printed. The two are never pooled.
 
 The development parts together are held to floors a few messages below what they reach, so
@@ -26,10 +26,10 @@ from tests.testset import PARTS, Figures, evaluate, is_held_out, load_cases, res
 
 NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
 # The targets for a fresh set are 90% right, 2% wrong, 95% of near misses referred or partial
-# and 3% of them answered. The development parts (fourteen; the last two, written to be hard,
-# first seen at 78.7% and 70.1% right) reach 83.8% right, 1.9% wrong, 96.2% and 2.8%: the last
-# three are held to the targets themselves, right answers to a floor a margin below what they
-# reach, and the 90% target stays a strict expected failure until it is met.
+# and 3% of them answered. The development parts (fifteen; the hardest two first seen at 78.7%
+# and 70.1% right) reach 84.0% right, 1.9% wrong, 96.4% and 2.4%: the last three are held to
+# the targets themselves, right answers to a floor a margin below what they reach, and the 90%
+# target stays a strict expected failure until it is met.
 TARGETS = {"right": 0.90, "wrong": 0.02, "near_miss": 0.95, "near_miss_answered": 0.03}
 DEVELOPMENT = {**TARGETS, "right": 0.82}
 HELD_OUT = {"right": 0.80, "wrong": 0.05, "near_miss": 0.80, "near_miss_answered": 0.20}

@@ -50,9 +50,14 @@ def test_every_bodily_emergency_in_the_development_parts_is_found(development) -
 
 
 def test_thoughts_of_suicide_in_the_development_parts_get_113(development) -> None:
-    """One of 1,227 is still missed ('het is op. ik ben op.'): 'ik ben op' alone cost more
+    """One of 1,341 is still missed ('het is op. ik ben op.'): 'ik ben op' alone cost more
     false alarms than it found, so the floor is 99%, not every one."""
     assert development["suicide"].rate >= 0.99, development["suicide"].misses
+
+
+def test_thoughts_of_suicide_in_the_development_parts_read_113(development) -> None:
+    """First, or in the care note below another reply: every one of 1,341 does now."""
+    assert development["suicide_113"].rate >= 0.99, development["suicide_113"].rate
 
 
 @pytest.mark.xfail(strict=True, reason="one development message is still missed")
@@ -78,13 +83,15 @@ def test_false_alarms_in_the_development_parts_stay_near_the_target(development)
 # (a1fd24e) 91/95, 73/73, 30/358; crisis_heldout7 (1138312) 97/103, 73/73, 15/330. All seven at
 # 1138312: 600/630 (95.2%), 524/525 and 118/2,341 (5.0%). crisis_heldout8 (ff325ed) 115/123,
 # 87/87, 31/360; crisis_heldout9 (df189d6) 111/121, 88/88, 42/360. All nine at 5155840:
-# 830/874 (95.0%), 698/700 and 181/3,061 (5.9%). Floors below these, a guard against losing
-# ground, not a target.
-HELD_OUT_FLOORS = {"suicide": 0.93, "acute": 0.98}
+# 830/874 (95.0%), 698/700 and 181/3,061 (5.9%). crisis_heldout10 (7268778) 107/112, 82/82,
+# 19/308, and 112/112 read 113 (first, or in the care note). All ten at 7268778: 939/986
+# (95.2%), 780/782, 191/3,369 (5.7%); 973/986 (98.7%) read 113. Floors below these, a guard
+# against losing ground, not a target.
+HELD_OUT_FLOORS = {"suicide": 0.93, "acute": 0.98, "suicide_113": 0.97}
 HELD_OUT_FALSE_ALARM_CEILING = 0.09
 
 
-@pytest.mark.parametrize("kind", ["suicide", "acute"])
+@pytest.mark.parametrize("kind", ["suicide", "acute", "suicide_113"])
 def test_the_held_out_part_keeps_its_floor(held_out, kind) -> None:
     assert held_out[kind].rate >= HELD_OUT_FLOORS[kind], held_out[kind].rate
 
