@@ -42,6 +42,7 @@ CRISIS_HELD_OUT = (
     "crisis_heldout8",
     "crisis_heldout9",
     "crisis_heldout10",
+    "crisis_heldout11",
 )
 CRISIS_NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
 PARTS = (
@@ -70,6 +71,7 @@ PARTS = (
     "heldout8",
     "heldout9",
     "heldout10",
+    "heldout11",
 )
 
 # Development parts written blind after the decision's rules were, none of which was written
