@@ -85,7 +85,9 @@ def test_false_alarms_in_the_development_parts_stay_near_the_target(development)
 # 87/87, 31/360; crisis_heldout9 (df189d6) 111/121, 88/88, 42/360. All nine at 5155840:
 # 830/874 (95.0%), 698/700 and 181/3,061 (5.9%). crisis_heldout10 (7268778) 107/112, 82/82,
 # 19/308, and 112/112 read 113 (first, or in the care note). All ten at 7268778: 939/986
-# (95.2%), 780/782, 191/3,369 (5.7%); 973/986 (98.7%) read 113. Floors below these, a guard
+# (95.2%), 780/782, 191/3,369 (5.7%); 973/986 (98.7%) read 113. crisis_heldout11 (4d77dcb)
+# 111/114, 79/80, 14/308; 112/114 read 113. All eleven at 4d77dcb: 1,053/1,100 (95.7%),
+# 858/862, 203/3,677 (5.5%); 1,086/1,100 (98.7%) read 113. Floors below these, a guard
 # against losing ground, not a target.
 HELD_OUT_FLOORS = {"suicide": 0.93, "acute": 0.98, "suicide_113": 0.97}
 HELD_OUT_FALSE_ALARM_CEILING = 0.09
