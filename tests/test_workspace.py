@@ -10,6 +10,7 @@ import json
 import re
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import aiohttp
@@ -18,6 +19,7 @@ import pytest
 from bot.cli import main as cli_main
 from bot.config import load_config
 from bot.workspace.auth import SESSION_SECONDS, TOKENS_FILE, Editor, LoginTokens, Sessions
+from bot.workspace.changelists import ChangeLists
 from bot.workspace.drafts import DEVELOPMENT_MESSAGES
 from bot.workspace.yamledit import YamlDocument
 from tests.conftest import ADMIN_ID, USER, exchange, say
@@ -363,6 +365,28 @@ async def test_a_long_list_of_changes_follows_the_checked_page(opened: Opened) -
     assert "antwoord &#39;lid-worden&#39;" in listed and "voorbeeld bij" in listed
     gone = await opened.client.get("/veranderingen/" + "0" * 32)
     assert gone.status == 404 and "Controleer" in await gone.text()
+
+
+async def test_a_newer_check_drops_the_list_nobody_waits_for() -> None:
+    """A volunteer checks twice while another list is being made: the first of the two
+    never runs, the second does."""
+    lists, gate, ran = ChangeLists(), threading.Event(), []
+
+    def busy() -> list:
+        gate.wait(5)
+        ran.append("busy")
+        return []
+
+    def named(name: str):
+        return lambda: ran.append(name) or []
+
+    lists.start("busy", busy, place="someone else:faq/a.yaml")
+    lists.start("first", named("first"), place="me:faq/b.yaml")
+    lists.start("second", named("second"), place="me:faq/b.yaml")
+    gate.set()
+    assert await lists.wait("second", 5) == []
+    assert await lists.wait("first", 0) is None
+    assert ran == ["busy", "second"]
 
 
 async def _lists_the_messages_that_change_answer(opened: Opened) -> None:

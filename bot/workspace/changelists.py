@@ -29,13 +29,23 @@ class ChangeLists:
         # the workspace needs to answer people. A list nobody waits for any more is dropped
         # before it starts.
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="veranderingen")
+        # The latest list of each place (a volunteer's page of one file): a newer check there
+        # replaces the page that waited for the older list, which then need not be made.
+        self._latest: dict[str, str] = {}
 
     @staticmethod
     def key(*parts: object) -> str:
         return hashlib.sha256("\0".join(map(str, parts)).encode("utf-8")).hexdigest()[:32]
 
-    def start(self, key: str, work: Callable[[], list[ChangedAnswer]]) -> None:
-        """Work the list out in a thread, once per key."""
+    def start(self, key: str, work: Callable[[], list[ChangedAnswer]], place: str = "") -> None:
+        """Work the list out in a thread, once per key. A list of the same ``place`` that has
+        not started yet is dropped: nobody waits for it any more."""
+        if place:
+            older = self._latest.get(place)
+            self._latest[place] = key
+            # cancel() is False once the older list runs: then it finishes, and is kept.
+            if older not in (None, key) and older in self._tasks and self._tasks[older].cancel():
+                del self._tasks[older]
         if key in self._tasks:
             self._tasks.move_to_end(key)
             return

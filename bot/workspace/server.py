@@ -422,6 +422,7 @@ class Workspace:
                 partial(
                     changed_answers, live, draft_desk, now, self.live_answers, self.development
                 ),
+                place=f"{request.cookies.get(COOKIE, '')}:{relative}",
             )
             changes = await self.change_lists.wait(changes_key, self.changes_wait)
         preview = self.preview(form, draft_desk, now, relative)
