@@ -132,10 +132,9 @@ class UrgencyDetector:
         quieted: set[str] = set()
         found = list(self._matches(sentences, quieted))
         found += self.message_patterns.holding(*whole)
-        scores = None
-        if self.model is not None and normalise(message) not in self.known_ordinary:
-            scores = self.model.scores(message)
-        learned = self.model.verdict(scores) if self.model is not None and scores else None
+        model = None if normalise(message) in self.known_ordinary else self.model
+        scores = model.scores(message) if model is not None else {}
+        learned = model.verdict(scores) if model is not None else None
         if found or learned is not None:
             quiet = {c.reply for c in self.message_calm.holding(*whole)}
             quieted |= {p.reply for p in found if p.reply in quiet}
@@ -150,9 +149,7 @@ class UrgencyDetector:
             return Assessment(UrgentPattern(LEARNED, (), "", learned))
         if found:
             return Assessment(found[0])
-        cares = SUICIDE in quieted or (
-            scores is not None and self.model is not None and self.model.cares_at(scores)
-        )
+        cares = SUICIDE in quieted or (model is not None and model.cares_at(scores))
         return Assessment(None, care_note=cares)
 
     def _sentences(self, message: str) -> list[_Sentence]:
