@@ -9,12 +9,12 @@ follows (the page's script fetches it; without scripts it is a link).
 from __future__ import annotations
 
 import asyncio
-import hashlib
 from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from bot.workspace.drafts import ChangedAnswer
+from bot.workspace.yamledit import digest
 
 KEEP = 16  # lists of the most recent checks, for the pages that still wait for one
 
@@ -35,7 +35,7 @@ class ChangeLists:
 
     @staticmethod
     def key(*parts: object) -> str:
-        return hashlib.sha256("\0".join(map(str, parts)).encode("utf-8")).hexdigest()[:32]
+        return digest("\0".join(map(str, parts)))[:32]
 
     def start(self, key: str, work: Callable[[], list[ChangedAnswer]], place: str = "") -> None:
         """Work the list out in a thread, once per key. A list of the same ``place`` that has
