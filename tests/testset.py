@@ -72,6 +72,7 @@ PARTS = (
     "heldout9",
     "heldout10",
     "heldout11",
+    "heldout12",
 )
 
 # Development parts written blind after the decision's rules were, none of which was written
