@@ -61,6 +61,7 @@ PARTS = (
     "dev13",
     "dev14",
     "dev15",
+    "dev16",
     "heldout",
     "heldout2",
     "heldout3",
