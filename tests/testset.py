@@ -30,6 +30,7 @@ CRISIS_DEVELOPMENT = (
     "crisis_dev11",
     "crisis_dev12",
     "crisis_dev13",
+    "crisis_dev14",
 )
 CRISIS_HELD_OUT = (
     "crisis_heldout",
@@ -43,6 +44,7 @@ CRISIS_HELD_OUT = (
     "crisis_heldout9",
     "crisis_heldout10",
     "crisis_heldout11",
+    "crisis_heldout12",
 )
 CRISIS_NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
 PARTS = (
