@@ -24,6 +24,9 @@ from bot.wordcache import WordCache
 
 _SENTENCE = re.compile(r"[.!?;\n]+")
 _CLAUSE = re.compile(r"[,:()\-–—]+|\s+-\s+")
+# The first half of a pair of compounds ('dood- en doodmoe', 'dood- of doodziek') is no word
+# of its own: 'dood' there is no wish to die.
+_ELIDED = re.compile(r"\b(\w+)-\s+(?:en|of|tot)\s+(?=\1)", re.IGNORECASE)
 _FUZZY_MIN_LENGTH = 5
 LEARNED = "geleerd"  # the name of a 'pattern' found by the learned view
 MANY = 10  # '#' in a pattern: a number at least this large ('30 tabletten')
@@ -154,7 +157,7 @@ class UrgencyDetector:
 
     def _sentences(self, message: str) -> list[_Sentence]:
         sentences = []
-        for sentence in _SENTENCE.split(message[:MAX_CHARS]):
+        for sentence in _SENTENCE.split(_ELIDED.sub("", message[:MAX_CHARS])):
             tokens, clause_ends = self._tokens(sentence)
             if tokens:
                 sentences.append(_Sentence(tokens, clause_ends, self._positions(tokens)))

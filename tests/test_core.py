@@ -480,6 +480,17 @@ def test_a_pattern_of_scope_bericht_holds_across_neighbouring_sentences() -> Non
     assert not found(across, "Ik heb het genomen. " + "en toen " * 15 + ". Niet per ongeluk.")
 
 
+def test_the_first_half_of_a_pair_of_compounds_is_no_word_of_its_own() -> None:
+    """'dood- en doodmoe' is 'doodmoe' twice over, not 'dood'; 'dood' alone still counts."""
+    from bot.knowledge import Urgency, UrgentPattern
+    from bot.urgent import UrgencyDetector
+
+    pattern = UrgentPattern("dood-willen", (("dood",), ("wil",)), "dood wil", SUICIDE, False)
+    detector = UrgencyDetector(Urgency((pattern,), frozenset(), window=22))
+    assert detector.find("Ik ben dood- en doodmoe, maar ik wil alleen iets weten.") is None
+    assert detector.find("Ik ben doodmoe, ik wil dood.") is not None
+
+
 def test_a_word_the_knowledge_names_as_a_subject_is_no_sign_of_crisis(desk: Helpdesk) -> None:
     """'magnesiumglycinaat' stood in one emergency example and in no phrasing; the knowledge's
     own words for its subjects (synonyms, out-of-scope groups) count as ordinary."""
