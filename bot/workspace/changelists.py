@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections import OrderedDict
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 
 from bot.workspace.drafts import ChangedAnswer
 from bot.workspace.yamledit import digest
@@ -23,7 +23,9 @@ class ChangeLists:
     """Running and finished lists of changed answers, by a key that names the draft."""
 
     def __init__(self, keep: int = KEEP) -> None:
-        self._tasks: OrderedDict[str, asyncio.Future[list[ChangedAnswer]]] = OrderedDict()
+        # The thread's own futures: cancelling one that has not started takes effect at once,
+        # where an asyncio wrapper would pass the cancel on only when the loop next runs.
+        self._tasks: OrderedDict[str, Future[list[ChangedAnswer]]] = OrderedDict()
         self._keep = keep
         # One list at a time: each takes seconds of the interpreter, which the bot beside
         # the workspace needs to answer people. A list nobody waits for any more is dropped
@@ -49,7 +51,7 @@ class ChangeLists:
         if key in self._tasks:
             self._tasks.move_to_end(key)
             return
-        self._tasks[key] = asyncio.get_running_loop().run_in_executor(self._worker, work)
+        self._tasks[key] = self._worker.submit(work)
         while len(self._tasks) > self._keep:
             _, oldest = self._tasks.popitem(last=False)
             oldest.cancel()  # not started: never starts; running: finishes unread
@@ -58,7 +60,8 @@ class ChangeLists:
         """The list, if it is (or becomes) ready within ``seconds``; None otherwise, and
         None for a key that is not (or no longer) known."""
         task = self._tasks.get(key)
-        if task is None:
+        if task is None or task.cancelled():
             return None
-        done, _ = await asyncio.wait({task}, timeout=seconds)
-        return task.result() if done else None
+        waiting = asyncio.wrap_future(task)
+        done, _ = await asyncio.wait({waiting}, timeout=seconds)
+        return waiting.result() if done and not waiting.cancelled() else None
