@@ -26,6 +26,9 @@ _SENTENCE = re.compile(r"[.!?;\n]+")
 _CLAUSE = re.compile(r"[,:()\-–—]+|\s+-\s+")
 # The first half of a pair of compounds ('dood- en doodmoe', 'dood- of doodziek') is no word
 # of its own: 'dood' there is no wish to die.
+# An ellipsis before a word in small letters does not end the sentence ('ik wil niet meer...
+# die capsules slikken' goes on; 'ik wil niet meer... Ik ben op' ends).
+_GOES_ON = re.compile(r"(?:\.{2,}|…)\s*(?=[a-zà-ÿ])")
 _ELIDED = re.compile(r"\b(\w+)-\s+(?:en|of|tot)\s+(?=\1)", re.IGNORECASE)
 _FUZZY_MIN_LENGTH = 5
 LEARNED = "geleerd"  # the name of a 'pattern' found by the learned view
@@ -157,7 +160,7 @@ class UrgencyDetector:
 
     def _sentences(self, message: str) -> list[_Sentence]:
         sentences = []
-        for sentence in _SENTENCE.split(_ELIDED.sub("", message[:MAX_CHARS])):
+        for sentence in _SENTENCE.split(_GOES_ON.sub(" ", _ELIDED.sub("", message[:MAX_CHARS]))):
             tokens, clause_ends = self._tokens(sentence)
             if tokens:
                 sentences.append(_Sentence(tokens, clause_ends, self._positions(tokens)))

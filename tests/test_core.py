@@ -491,6 +491,14 @@ def test_the_first_half_of_a_pair_of_compounds_is_no_word_of_its_own() -> None:
     assert detector.find("Ik ben doodmoe, ik wil dood.") is not None
 
 
+def test_an_ellipsis_before_small_letters_does_not_end_the_sentence(desk: Helpdesk) -> None:
+    """'ik kan niet meer... stilzitten in de bus' goes on; 'ik kan niet meer...' ends."""
+    going_on = "Ik kan niet meer... stilzitten in de bus zonder kriebels. Wat helpt?"
+    assert desk.respond(going_on, NOON).outcome is not Outcome.URGENT
+    for ending in ("Ik kan niet meer... Ik ben zo moe.", "ik kan niet meer..."):
+        assert desk.respond(ending, NOON).outcome is Outcome.URGENT, ending
+
+
 def test_a_word_the_knowledge_names_as_a_subject_is_no_sign_of_crisis(desk: Helpdesk) -> None:
     """'magnesiumglycinaat' stood in one emergency example and in no phrasing; the knowledge's
     own words for its subjects (synonyms, out-of-scope groups) count as ordinary."""
