@@ -31,6 +31,7 @@ CRISIS_DEVELOPMENT = (
     "crisis_dev12",
     "crisis_dev13",
     "crisis_dev14",
+    "crisis_dev15",
 )
 CRISIS_HELD_OUT = (
     "crisis_heldout",
