@@ -65,6 +65,7 @@ PARTS = (
     "dev14",
     "dev15",
     "dev16",
+    "dev17",
     "heldout",
     "heldout2",
     "heldout3",
