@@ -50,13 +50,13 @@ def test_every_bodily_emergency_in_the_development_parts_is_found(development) -
 
 
 def test_thoughts_of_suicide_in_the_development_parts_get_113(development) -> None:
-    """One of 1,341 is still missed ('het is op. ik ben op.'): 'ik ben op' alone cost more
+    """One of 1,571 is still missed ('het is op. ik ben op.'): 'ik ben op' alone cost more
     false alarms than it found, so the floor is 99%, not every one."""
     assert development["suicide"].rate >= 0.99, development["suicide"].misses
 
 
 def test_thoughts_of_suicide_in_the_development_parts_read_113(development) -> None:
-    """First, or in the care note below another reply: every one of 1,341 does now."""
+    """First, or in the care note below another reply: every one of 1,571 does now."""
     assert development["suicide_113"].rate >= 0.99, development["suicide_113"].rate
 
 
