@@ -97,6 +97,11 @@ def test_the_development_messages_lose_only_names() -> None:
         ("bel 06-12345678 of 0900-7574636", "bel [telefoonnummer] of 0900-7574636"),
         ("mijn bsn is 123456782, niet 123456789", "mijn bsn is [BSN], niet 123456789"),
         ("Kerkstraat 12a, 1234 AB Amsterdam", "[adres], [postcode] Amsterdam"),
+        ("ik woon aan de beukendreef", "ik woon aan de [adres]"),
+        (
+            "hij overdreef, de kosten oversteeg ons budget",
+            "hij overdreef, de kosten oversteeg ons budget",
+        ),
         ("in 2000 en 2001 1000 IE en 200 mg", "in 2000 en 2001 1000 IE en 200 mg"),
         ("mijn dokter wil dat, zegt Wil", "mijn dokter wil dat, zegt [naam]"),
         ("de boer op, zei mevrouw de Boer", "de boer op, zei mevrouw [naam]"),
