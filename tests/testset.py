@@ -32,6 +32,7 @@ CRISIS_DEVELOPMENT = (
     "crisis_dev13",
     "crisis_dev14",
     "crisis_dev15",
+    "crisis_dev16",
 )
 CRISIS_HELD_OUT = (
     "crisis_heldout",
@@ -66,6 +67,7 @@ PARTS = (
     "dev15",
     "dev16",
     "dev17",
+    "dev18",
     "heldout",
     "heldout2",
     "heldout3",
