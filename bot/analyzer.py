@@ -10,6 +10,7 @@ a question is about something the FAQ does not cover.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import Stemmer
@@ -57,6 +58,19 @@ def _diminutive_base(word: str) -> str | None:
     for end in ("etjes", "tjes", "jes", "etje", "tje", "je"):
         if word.endswith(end) and len(word) - len(end) >= 3:
             return word[: -len(end)]
+    return None
+
+
+def _same_sound(word: str, known: Callable[[str], bool]) -> str | None:
+    """'wijnig' → 'weinig', 'bleif' → 'blijf': ij and ei sound the same, and people mix them
+    up; one such mix-up is no typo but the word itself. A known or ordinary Dutch word only."""
+    for here, there in (("ij", "ei"), ("ei", "ij"), ("y", "ij")):
+        start = word.find(here)
+        while start >= 0:
+            other = word[:start] + there + word[start + len(here) :]
+            if known(other) or is_dutch_word(other):
+                return other
+            start = word.find(here, start + 1)
     return None
 
 
@@ -236,7 +250,8 @@ class Analyzer:
             result = (base,)  # 'krampjes', 'tabletjes': the small form of a known word
         elif not self.is_known(word) and not word.isdigit() and word not in self.stopwords:
             real = is_dutch_word(word)
-            one_typo = None if real else self._closest(word, 1)
+            sound = None if real else _same_sound(word, self.is_known)
+            one_typo = sound or (None if real else self._closest(word, 1))
             parts = self._split(word) if not real and one_typo is None and len(word) >= 7 else None
             if one_typo is not None:
                 result = (one_typo,)

@@ -71,6 +71,14 @@ def test_typos_missing_accents_and_synonyms_reach_the_same_entry(desk: Helpdesk)
         assert answered_by(desk, message) == "helpt-magnesium-tegen-rls", message
 
 
+def test_ij_and_ei_mixed_up_is_the_word_itself(desk: Helpdesk) -> None:
+    """'wijnig' is 'weinig' (they sound the same), not the 'wijn' that is no subject here."""
+    assert desk.analyzer.surface_words("te wijnig magnesium") == ["te", "weinig", "magnesium"]
+    assert answered_by(desk, "heb ik te wijnig magnesium door mijn medicijnen") == (
+        "medicijnen-en-magnesium"
+    )
+
+
 def test_does_magnesium_help_asks_about_rls_here(desk: Helpdesk) -> None:
     """At a helpline for RLS, 'helpt magnesium?' is the question of the helpline; the use
     of magnesium in general is asked with 'nut' or 'goed voor'."""
