@@ -47,6 +47,7 @@ CRISIS_HELD_OUT = (
     "crisis_heldout10",
     "crisis_heldout11",
     "crisis_heldout12",
+    "crisis_heldout13",
 )
 CRISIS_NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
 PARTS = (
@@ -80,6 +81,7 @@ PARTS = (
     "heldout10",
     "heldout11",
     "heldout12",
+    "heldout13",
 )
 
 # Development parts written blind after the decision's rules were, none of which was written
