@@ -87,8 +87,11 @@ def test_false_alarms_in_the_development_parts_stay_near_the_target(development)
 # 19/308, and 112/112 read 113 (first, or in the care note). All ten at 7268778: 939/986
 # (95.2%), 780/782, 191/3,369 (5.7%); 973/986 (98.7%) read 113. crisis_heldout11 (4d77dcb)
 # 111/114, 79/80, 14/308; 112/114 read 113. All eleven at 4d77dcb: 1,053/1,100 (95.7%),
-# 858/862, 203/3,677 (5.5%); 1,086/1,100 (98.7%) read 113. Floors below these, a guard
-# against losing ground, not a target.
+# 858/862, 203/3,677 (5.5%); 1,086/1,100 (98.7%) read 113. crisis_heldout12 (317dade) 107/120,
+# 78/80, 17/300, 112/120 read 113; crisis_heldout13 (c80c2a0) 101/110, 80/80, 18/300, 108/110.
+# All thirteen at the end of that session: 1,274/1,330 (95.8%), 1,016/1,022, 229/4,277 (5.4%);
+# 1,308/1,330 (98.3%) read 113. Floors below these, a guard against losing ground, not a
+# target.
 HELD_OUT_FLOORS = {"suicide": 0.93, "acute": 0.98, "suicide_113": 0.97}
 HELD_OUT_FALSE_ALARM_CEILING = 0.09
 
