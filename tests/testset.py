@@ -69,6 +69,7 @@ PARTS = (
     "dev16",
     "dev17",
     "dev18",
+    "dev19",
     "heldout",
     "heldout2",
     "heldout3",
