@@ -33,6 +33,7 @@ CRISIS_DEVELOPMENT = (
     "crisis_dev14",
     "crisis_dev15",
     "crisis_dev16",
+    "crisis_dev17",
 )
 CRISIS_HELD_OUT = (
     "crisis_heldout",
