@@ -26,8 +26,8 @@ from tests.testset import PARTS, Figures, evaluate, is_held_out, load_cases, res
 
 NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
 # The targets for a fresh set are 90% right, 2% wrong, 95% of near misses referred or partial
-# and 3% of them answered. The development parts (seventeen; the hardest two first seen at 78.7%
-# and 70.1% right) reach 83.7% right, 1.7% wrong, 96.7% and 2.2%: the last three are held to
+# and 3% of them answered. The development parts (nineteen; the hardest two first seen at 78.7%
+# and 70.1% right) reach 83.9% right, 1.7% wrong, 97.0% and 2.0%: the last three are held to
 # the targets themselves, right answers to a floor a margin below what they reach, and the 90%
 # target stays a strict expected failure until it is met.
 TARGETS = {"right": 0.90, "wrong": 0.02, "near_miss": 0.95, "near_miss_answered": 0.03}

@@ -50,13 +50,13 @@ def test_every_bodily_emergency_in_the_development_parts_is_found(development) -
 
 
 def test_thoughts_of_suicide_in_the_development_parts_get_113(development) -> None:
-    """One of 1,571 is still missed ('het is op. ik ben op.'): 'ik ben op' alone cost more
+    """One of 1,781 is still missed ('het is op. ik ben op.'): 'ik ben op' alone cost more
     false alarms than it found, so the floor is 99%, not every one."""
     assert development["suicide"].rate >= 0.99, development["suicide"].misses
 
 
 def test_thoughts_of_suicide_in_the_development_parts_read_113(development) -> None:
-    """First, or in the care note below another reply: every one of 1,571 does now."""
+    """First, or in the care note below another reply: every one of 1,781 does now."""
     assert development["suicide_113"].rate >= 0.99, development["suicide_113"].rate
 
 
@@ -89,8 +89,8 @@ def test_false_alarms_in_the_development_parts_stay_near_the_target(development)
 # 111/114, 79/80, 14/308; 112/114 read 113. All eleven at 4d77dcb: 1,053/1,100 (95.7%),
 # 858/862, 203/3,677 (5.5%); 1,086/1,100 (98.7%) read 113. crisis_heldout12 (317dade) 107/120,
 # 78/80, 17/300, 112/120 read 113; crisis_heldout13 (c80c2a0) 101/110, 80/80, 18/300, 108/110.
-# All thirteen at the end of that session: 1,274/1,330 (95.8%), 1,016/1,022, 229/4,277 (5.4%);
-# 1,308/1,330 (98.3%) read 113. Floors below these, a guard against losing ground, not a
+# All thirteen at the end of that session: 1,276/1,330 (95.9%), 1,016/1,022, 224/4,277 (5.2%);
+# 1,310/1,330 (98.5%) read 113. Floors below these, a guard against losing ground, not a
 # target.
 HELD_OUT_FLOORS = {"suicide": 0.93, "acute": 0.98, "suicide_113": 0.97}
 HELD_OUT_FALSE_ALARM_CEILING = 0.09
