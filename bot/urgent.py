@@ -24,11 +24,11 @@ from bot.wordcache import WordCache
 
 _SENTENCE = re.compile(r"[.!?;\n]+")
 _CLAUSE = re.compile(r"[,:()\-–—]+|\s+-\s+")
-# The first half of a pair of compounds ('dood- en doodmoe', 'dood- of doodziek') is no word
-# of its own: 'dood' there is no wish to die.
 # An ellipsis before a word in small letters does not end the sentence ('ik wil niet meer...
 # die capsules slikken' goes on; 'ik wil niet meer... Ik ben op' ends).
 _GOES_ON = re.compile(r"(?:\.{2,}|…)\s*(?=[a-zà-ÿ])")
+# The first half of a pair of compounds ('dood- en doodmoe', 'dood- of doodziek') is no word
+# of its own: 'dood' there is no wish to die.
 _ELIDED = re.compile(r"\b(\w+)-\s+(?:en|of|tot)\s+(?=\1)", re.IGNORECASE)
 _FUZZY_MIN_LENGTH = 5
 LEARNED = "geleerd"  # the name of a 'pattern' found by the learned view
