@@ -14,9 +14,11 @@ import yaml
 
 from bot.core import Helpdesk, load_helpdesk
 from bot.crisis_model import SUICIDE
+from bot.knowledge import Urgency, UrgentPattern
 from bot.lexicon import compound_commonness, is_rare_dutch
 from bot.replies import Outcome
 from bot.text import normalise, split_sentences
+from bot.urgent import UrgencyDetector
 
 NOON = datetime(2026, 11, 25, 11, tzinfo=UTC)  # a Wednesday, 12:00 in Amsterdam
 REFERRED = (Outcome.REFERRAL, Outcome.PARTIAL)  # both give the helpline's e-mail and phone
@@ -468,19 +470,20 @@ def test_dramatic_words_in_an_ordinary_question_are_no_alarm(desk: Helpdesk, mes
     assert desk.respond(message, NOON).outcome is not Outcome.URGENT
 
 
+def detector_of(*patterns: UrgentPattern) -> UrgencyDetector:
+    """A detector with these patterns only: no calm groups, no learned view."""
+    return UrgencyDetector(Urgency(patterns, frozenset(), window=22))
+
+
 def test_a_pattern_of_scope_bericht_holds_across_neighbouring_sentences() -> None:
     """'Ik heb 20 tabletten genomen. Niet per ongeluk.': the words of a group with scope
     'bericht' may stand in sentences next to each other, but still within the window."""
-    from bot.knowledge import Urgency, UrgentPattern
-    from bot.urgent import UrgencyDetector
-
     terms = (("niet_per_ongeluk",), ("genomen",))
     across = UrgentPattern("over", terms, "niet_per_ongeluk genomen", SUICIDE, True)
     within = UrgentPattern("zin", terms, "niet_per_ongeluk genomen", SUICIDE, False)
 
     def found(pattern: UrgentPattern, message: str) -> bool:
-        detector = UrgencyDetector(Urgency((pattern,), frozenset(), window=22))
-        return detector.find(message) is not None
+        return detector_of(pattern).find(message) is not None
 
     message = "Ik heb zojuist 20 tabletten genomen. Niet per ongeluk."
     assert found(across, message)
@@ -490,11 +493,8 @@ def test_a_pattern_of_scope_bericht_holds_across_neighbouring_sentences() -> Non
 
 def test_the_first_half_of_a_pair_of_compounds_is_no_word_of_its_own() -> None:
     """'dood- en doodmoe' is 'doodmoe' twice over, not 'dood'; 'dood' alone still counts."""
-    from bot.knowledge import Urgency, UrgentPattern
-    from bot.urgent import UrgencyDetector
-
     pattern = UrgentPattern("dood-willen", (("dood",), ("wil",)), "dood wil", SUICIDE, False)
-    detector = UrgencyDetector(Urgency((pattern,), frozenset(), window=22))
+    detector = detector_of(pattern)
     assert detector.find("Ik ben dood- en doodmoe, maar ik wil alleen iets weten.") is None
     assert detector.find("Ik ben doodmoe, ik wil dood.") is not None
 
