@@ -71,6 +71,7 @@ PARTS = (
     "dev17",
     "dev18",
     "dev19",
+    "dev20",
     "heldout",
     "heldout2",
     "heldout3",
@@ -84,6 +85,7 @@ PARTS = (
     "heldout11",
     "heldout12",
     "heldout13",
+    "heldout14",
 )
 
 # Development parts written blind after the decision's rules were, none of which was written
