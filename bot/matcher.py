@@ -41,6 +41,7 @@ RARE_ZIPF = 3.0  # ...and one this rare (or rarer) weighs fully
 MIN_RARITY = 0.2
 TOPICAL_ZIPF = 4.4  # a word rarer than this in Dutch can be the subject of a question
 MAX_SENTENCES = 20
+REFERRING_ALONE_TRUST = 0.75  # a question that points back, scored without what it points to
 CUED_QUESTION_WORDS = 25  # after 'ik vraag me af', this many words are the question
 CONFIRM_AMONG = 5  # the letter view compares the word view's best few entries
 CONFIRM_MARGIN = 0.05  # ...and must prefer the best one to the out-of-scope questions
@@ -203,8 +204,9 @@ class Matcher:
         rarity = (COMMON_ZIPF - term.commonness) / (COMMON_ZIPF - RARE_ZIPF)
         return self.settings.unknown_word_weight * min(1.0, max(MIN_RARITY, rarity))
 
-    def _score(self, terms: list[Term], scores: dict[int, float]) -> None:
-        """Raise ``scores[owner]`` to this piece of text's score where it is higher."""
+    def _score(self, terms: list[Term], scores: dict[int, float], trust: float = 1.0) -> None:
+        """Raise ``scores[owner]`` to this piece of text's score, times ``trust`` (how surely
+        the piece is the question), where it is higher."""
         unique = {t.stem: t for t in terms}
         weights = {stem: self.weight(t) for stem, t in unique.items()}
         message_weight = sum(weights.values())
@@ -242,6 +244,7 @@ class Matcher:
             else:
                 recall = shared / weight
                 score = (1 + BETA2) * precision * recall / (BETA2 * precision + recall)
+            score *= trust
             if score > scores.get(owner, 0.0):
                 scores[owner] = score
 
@@ -252,8 +255,8 @@ class Matcher:
         pieces = split_sentences(message)
         scores: dict[int, float] = {}
         self._score(whole, scores)
-        for part in self._questions(pieces):
-            self._score(part, scores)
+        for part, trust in self._questions(pieces):
+            self._score(part, scores, trust)
         out_of_scope = scores.pop(self.out_of_scope_owner, 0.0)
         # Equal scores in the knowledge's order, so the same message always gets the same
         # reply: sums over sets differ in the last bits from one process to the next.
@@ -391,25 +394,31 @@ class Matcher:
         )
         return confirmed, choice
 
-    def _questions(self, pieces: list[tuple[str, bool]]) -> list[list[Term]]:
+    def _questions(self, pieces: list[tuple[str, bool]]) -> list[tuple[list[Term], float]]:
         """In a message of several sentences, the ones that ask something, scored alone.
 
         A story around a question ("Ik heb al jaren last… Helpt magnesium?") should not
         drown the question; a story sentence alone is no question, and a fragment of one
-        known word ("magnesium?") says too little to be scored on its own.
+        known word ("magnesium?") says too little to be scored on its own. Each piece comes
+        with how surely it is the question (see ``_score``).
         """
-        result = self._cued_questions(pieces)
+        result = [(terms, 1.0) for terms in self._cued_questions(pieces)]
         if len(pieces) < 2:
             return result
         for i in _asking(pieces)[:MAX_SENTENCES]:
             text = pieces[i][0]
             terms = self.analyzer.terms(text)
+            known = sum(t.known for t in terms)
             refers_back = bool(self.knowledge.refer_back & set(normalise(text).split()))
-            if i > 0 and (refers_back or sum(t.known for t in terms) < 3):
+            if i > 0 and (refers_back or known < 3):
                 # "Ik ben zo moe. Helpt magnesium daar tegen?": 'daar' is the sentence before.
+                # A question that says enough itself ('welke producten, zodat ik daar
+                # rekening mee houd') is also scored alone, less surely.
+                if refers_back and known >= 3:
+                    result.append((terms, REFERRING_ALONE_TRUST))
                 terms = self.analyzer.terms(pieces[i - 1][0]) + terms
             if sum(t.known for t in terms) >= 2:
-                result.append(terms)
+                result.append((terms, 1.0))
         return result
 
     def _cued_questions(self, pieces: list[tuple[str, bool]]) -> list[list[Term]]:
