@@ -34,6 +34,7 @@ CRISIS_DEVELOPMENT = (
     "crisis_dev15",
     "crisis_dev16",
     "crisis_dev17",
+    "crisis_dev18",
 )
 CRISIS_HELD_OUT = (
     "crisis_heldout",
