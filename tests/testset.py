@@ -35,6 +35,7 @@ CRISIS_DEVELOPMENT = (
     "crisis_dev16",
     "crisis_dev17",
     "crisis_dev18",
+    "crisis_dev19",
 )
 CRISIS_HELD_OUT = (
     "crisis_heldout",
