@@ -75,6 +75,7 @@ PARTS = (
     "dev18",
     "dev19",
     "dev20",
+    "dev21",
     "heldout",
     "heldout2",
     "heldout3",
