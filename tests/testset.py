@@ -76,6 +76,7 @@ PARTS = (
     "dev19",
     "dev20",
     "dev21",
+    "dev22",
     "heldout",
     "heldout2",
     "heldout3",
