@@ -36,6 +36,7 @@ CRISIS_DEVELOPMENT = (
     "crisis_dev17",
     "crisis_dev18",
     "crisis_dev19",
+    "crisis_dev20",
 )
 CRISIS_HELD_OUT = (
     "crisis_heldout",
