@@ -38,6 +38,10 @@ SUICIDE, ACUTE = "urgent_suicide", "urgent"
 MAX_ORDINARY = 4000
 _KINDS = (SUICIDE, ACUTE)
 MANY = 10  # a number at least this large is many ('30 tabletten'), as in urgent.yaml's '#'
+# A message with fewer known features than this is too short for the learned view to judge:
+# one rare word seen in a single crisis example ('aub' in 'niet bellen aub') would decide it
+# alone. The patterns still read every short message.
+MIN_KNOWN_FEATURES = 3
 _stemmer = Stemmer.Stemmer("dutch")
 
 
@@ -122,7 +126,7 @@ def _evidence(ratios: Iterable[float]) -> float:
     """The sum of a message's log-ratios over the square root of their number, so that a long
     story is not urgent for its length alone."""
     known = list(ratios)
-    return sum(known) / math.sqrt(len(known)) if known else 0.0
+    return sum(known) / math.sqrt(len(known)) if len(known) >= MIN_KNOWN_FEATURES else 0.0
 
 
 def _score(weights: dict[str, float], found: Iterable[str]) -> float:

@@ -567,6 +567,23 @@ def test_the_learned_view_explains_its_alarm_in_words(desk: Helpdesk) -> None:
     assert any("altijd" in w or "slap" in w for w in words), words
 
 
+def test_the_learned_view_does_not_judge_a_message_of_a_word_or_two(desk: Helpdesk) -> None:
+    """One rare word seen in a single crisis example would decide a short message alone:
+    below MIN_KNOWN_FEATURES known features the learned view is silent, and a longer message
+    with the same words is still judged."""
+    from bot.crisis_model import MIN_KNOWN_FEATURES, features
+
+    model = desk.urgency.model
+    assert model is not None
+    short = "emailadres aub"
+    known = [f for f in features(short) if model.weight(SUICIDE, f) is not None]
+    assert 0 < len(known) < MIN_KNOWN_FEATURES
+    assert model.scores(short) == {SUICIDE: 0.0, "urgent": 0.0}
+    assert desk.respond(short, NOON).outcome is not Outcome.URGENT
+    longer = "ik wil niet meer leven, niet bellen aub"
+    assert model.scores(longer)[SUICIDE] > 0
+
+
 def test_a_reload_trains_the_learned_view_again_only_when_what_it_learns_from_changed(
     desk: Helpdesk,
 ) -> None:
