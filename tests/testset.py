@@ -92,6 +92,7 @@ PARTS = (
     "heldout12",
     "heldout13",
     "heldout14",
+    "heldout15",
 )
 
 # Development parts written blind after the decision's rules were, none of which was written
