@@ -53,6 +53,7 @@ CRISIS_HELD_OUT = (
     "crisis_heldout12",
     "crisis_heldout13",
     "crisis_heldout14",
+    "crisis_heldout15",
 )
 CRISIS_NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
 PARTS = (
