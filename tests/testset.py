@@ -79,6 +79,7 @@ PARTS = (
     "dev20",
     "dev21",
     "dev22",
+    "dev23",
     "heldout",
     "heldout2",
     "heldout3",
