@@ -37,6 +37,7 @@ CRISIS_DEVELOPMENT = (
     "crisis_dev18",
     "crisis_dev19",
     "crisis_dev20",
+    "crisis_dev21",
 )
 CRISIS_HELD_OUT = (
     "crisis_heldout",
