@@ -55,6 +55,7 @@ GRID: dict[str, tuple[float, ...]] = {
     "out_of_scope_margin": (-0.1, -0.05, 0.0, 0.05),
     "tie_margin": (0.0, 0.005, 0.01, 0.02),
     "confirmed_out_of_scope_slack": (0.0, 0.05, 0.1, 0.15, 0.2),
+    "other_subject_weight": (0.7, 0.8, 0.85, 0.9, 0.95, 1.0),
 }
 
 

@@ -124,6 +124,8 @@ class MatchSettings:
     confirmed_out_of_scope_slack: float = 0.1  # how far the out-of-scope questions may lead
     choice_window: float = 0.2  # a choice offers the entries this close to the best
     detail_threshold: float = 0.5  # beside an unknown word that is only a detail
+    # An out-of-scope phrasing about a subject the message does not name counts this much.
+    other_subject_weight: float = 1.0
 
 
 @dataclass(frozen=True)

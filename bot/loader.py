@@ -162,6 +162,7 @@ MATCHING_FIELDS = {
     "confirmed_out_of_scope_slack": Field(NUMBER, required=False),
     "choice_window": Field(NUMBER, required=False),
     "detail_threshold": Field(NUMBER, required=False),
+    "other_subject_weight": Field(NUMBER, required=False),
 }
 
 
@@ -203,6 +204,7 @@ MATCHING_RANGES = {
     "tie_margin": Range(0, 0.5),
     "confirmed_out_of_scope_slack": Range(0, 1),
     "choice_window": Range(0, 1),
+    "other_subject_weight": Range(0, 1),
 }
 # (lower, higher, why): settings whose order matters for decide() in bot/core.py.
 MATCHING_ORDER = (

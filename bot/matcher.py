@@ -83,6 +83,8 @@ class _Doc(NamedTuple):
     owner: int  # entry index; len(entries) for out-of-scope phrasings
     weight: float  # total weight of its terms
     is_answer: bool | None  # None: all words of the entry's phrasings together
+    # An out-of-scope phrasing's words that no entry knows ('ijzer'): the subject it is about.
+    subject: frozenset[str] = frozenset()
 
 
 class Matcher:
@@ -142,7 +144,9 @@ class Matcher:
                 if stems:
                     posting = (len(self.docs), 1.0)
                     weight = sum(self.weights[s] for s in stems)
-                    self.docs.append(_Doc(owner, weight, is_answer))
+                    out_of_scope = owner == self.out_of_scope_owner
+                    subject = stems & self.foreign if out_of_scope else frozenset()
+                    self.docs.append(_Doc(owner, weight, is_answer, subject))
                     for stem in stems:
                         index[stem].append(posting)
             if owner < self.out_of_scope_owner:
@@ -234,8 +238,13 @@ class Matcher:
                         shared += w * share
                 overlap[doc_id] = shared
         docs = self.docs
+        other_subject = self.settings.other_subject_weight
         for doc_id, shared in overlap.items():
-            owner, weight, is_answer = docs[doc_id]
+            owner, weight, is_answer, subject = docs[doc_id]
+            if subject and subject.isdisjoint(unique):
+                # 'helpt ijzer ook tegen de kriebels' fits 'helpt magnesium tegen de
+                # kriebels' on every word but its subject, which the message does not name.
+                shared *= other_subject
             precision = shared / message_weight
             if is_answer is None:
                 score = VOCABULARY_DISCOUNT * precision

@@ -811,3 +811,19 @@ def test_a_named_medicine_is_read_as_a_medicine_for_the_rest_of_the_question(
     assert reply.outcome is Outcome.PARTIAL
     assert reply.text.startswith("Over dat medicijn staat niets in mijn informatie")
     assert reply.faq_id == "medicijnen-en-magnesium"
+
+
+def test_an_out_of_scope_question_about_a_subject_the_message_does_not_name_counts_less(
+    desk: Helpdesk,
+) -> None:
+    """'helpt ijzer ook tegen de kriebels' fits 'helpt magnesium ook tegen de kriebels' on
+    every word but 'ijzer': without it, that near miss counts other_subject_weight as much,
+    and the question the FAQ answers wins; with it, the near miss counts in full."""
+    settings = dataclasses.replace(desk.knowledge.settings, other_subject_weight=1.0)
+    in_full = Helpdesk(dataclasses.replace(desk.knowledge, settings=settings))
+    message = "helpt magnesium ook tegen de kriebels in mijn benen"
+    assert desk.matcher.match(message).out_of_scope < in_full.matcher.match(message).out_of_scope
+    assert desk.respond(message, NOON).faq_id == "helpt-magnesium-tegen-rls"
+    iron = "helpt ijzer ook tegen de kriebels in mijn benen"
+    assert desk.matcher.match(iron).out_of_scope == in_full.matcher.match(iron).out_of_scope
+    assert desk.respond(iron, NOON).outcome is not Outcome.ANSWER
