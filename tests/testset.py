@@ -38,6 +38,7 @@ CRISIS_DEVELOPMENT = (
     "crisis_dev19",
     "crisis_dev20",
     "crisis_dev21",
+    "crisis_dev22",
 )
 CRISIS_HELD_OUT = (
     "crisis_heldout",
@@ -81,6 +82,7 @@ PARTS = (
     "dev21",
     "dev22",
     "dev23",
+    "dev24",
     "heldout",
     "heldout2",
     "heldout3",
