@@ -112,10 +112,12 @@ _STREET_ALONE_END = "straat|laan|gracht|singel|plein|steeg|kade|dreef"
 _PREFIXES = r"(?:van|de|der|den|het|ter|ten|te|in|op|'t|’t)"
 _UNITS = frozenset({"mg", "ml", "kg", "ie", "iu", "cm", "mm", "km", "gr", "ug", "uu", "dl", "cl"})
 _NOT_STREETS = frozenset({"zijstraat", "hoofdstraat", "winkelstraat", "dwarsstraat", "blokkade"})
-# 'hij overdreef', 'de kosten oversteeg': a past tense of (over)drijven or (be)stijgen, no street.
+# 'hij overdreef', 'de kosten oversteeg': a past tense of (over)drijven or (be)stijgen, and 'ik
+# wil niet doorslaan': a verb on -slaan, no street.
 _VERB_HEADS = frozenset(
     {"over", "aan", "voort", "uit", "weg", "op", "be", "ver", "door", "af", "in", "rond"}
     | {"terug", "na", "mee", "toe", "ont", "bij", "om", "voor", "neer", "achter"}
+    | {"dicht", "vast", "stuk", "kapot", "los"}
 )
 
 
@@ -167,7 +169,8 @@ def _postcode(match: re.Match[str]) -> bool:
 def _street(match: re.Match[str]) -> bool:
     word = match.group(0).lower()
     verb = any(
-        word.endswith(end) and word[: -len(end)] in _VERB_HEADS for end in ("dreef", "steeg")
+        word.endswith(end) and word[: -len(end)] in _VERB_HEADS
+        for end in ("dreef", "steeg", "slaan")
     )
     return word not in _NOT_STREETS and not verb
 

@@ -103,6 +103,7 @@ def test_the_development_messages_lose_only_names() -> None:
             "hij overdreef, de kosten oversteeg ons budget",
         ),
         ("in 2000 en 2001 1000 IE en 200 mg", "in 2000 en 2001 1000 IE en 200 mg"),
+        ("ik wil niet doorslaan, de stationslaan", "ik wil niet doorslaan, de [adres]"),
         ("mijn dokter wil dat, zegt Wil", "mijn dokter wil dat, zegt [naam]"),
         ("de boer op, zei mevrouw de Boer", "de boer op, zei mevrouw [naam]"),
         ("lone \ud800 surrogate", "lone \ufffd surrogate"),
