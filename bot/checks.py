@@ -242,8 +242,8 @@ def urgent_phrasing_problems(helpdesk: Helpdesk) -> list[Problem]:
             if pattern is None:
                 continue
             if pattern.name == LEARNED:
-                why = "de voorbeelden in urgent_examples.yaml"
-                fix = "Zet deze zin bij 'ordinary' in urgent_examples.yaml."
+                why = "de voorbeelden in urgent_examples/"
+                fix = "Zet deze zin bij 'ordinary' in urgent_examples/ordinary.yaml."
             else:
                 why = f"patroon '{pattern.text}'"
                 fix = "Haal deze formulering weg, of schrijf hem zonder woorden die op nood wijzen."

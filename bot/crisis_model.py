@@ -3,7 +3,7 @@ urgency, never take it away.
 
 Patterns catch what was foreseen; people in crisis often say it in words nobody foresaw ('ik
 ga slapen, voor altijd hopelijk'). This view is naive Bayes over the word stems and pairs of
-stems of a message, trained when the knowledge loads on knowledge/urgent_examples.yaml:
+stems of a message, trained when the knowledge loads on knowledge/urgent_examples/:
 messages about suicide or self-harm, about bodily danger now, and ordinary messages with
 heavy words; the FAQ's phrasings, the questions the article does not answer and smalltalk
 count as ordinary too. A message's score for a kind is the sum of its features' log-ratios

@@ -256,12 +256,14 @@ MODEL_FIELDS = {
     "false_alarms": Field(NUMBER),
     "care_notes": Field(NUMBER, required=False),
 }
+# Each file of urgent_examples/ holds one or more of these kinds; together they hold them all.
 EXAMPLE_FIELDS = {
-    "urgent_suicide": Field(TEXTS),
-    "urgent": Field(TEXTS),
-    "ordinary": Field(TEXTS),
+    "urgent_suicide": Field(TEXTS, required=False),
+    "urgent": Field(TEXTS, required=False),
+    "ordinary": Field(TEXTS, required=False),
     "stories": Field(TEXTS, required=False),
 }
+EXAMPLES_FOLDER = "urgent_examples"
 CALM_GROUP_FIELDS = {
     "name": Field(TEXT),
     "quiets": Field(TEXTS, required=False),
@@ -644,13 +646,26 @@ class _Reader:
         )
 
     def urgent_examples(self) -> dict[str, tuple[str, ...]]:
-        """Optional: example messages the learned view of emergencies is trained on."""
-        if not (self.folder / "urgent_examples.yaml").is_file():
-            return {}
-        data, file = self.read("urgent_examples.yaml")
-        if not check_fields(data, EXAMPLE_FIELDS, file, self.problems, "urgent_examples.yaml"):
-            return {}
-        return {kind: tuple(str(t) for t in data.get(kind) or ()) for kind in EXAMPLE_FIELDS}
+        """Optional: example messages the learned view of emergencies is trained on, in the
+        files of urgent_examples/ (one per kind, so that no file outgrows what the bot reads
+        of one file), or in one urgent_examples.yaml as before."""
+        folder = self.folder / EXAMPLES_FOLDER
+        paths = sorted(folder.glob("*.yaml")) if folder.is_dir() else []
+        if (self.folder / "urgent_examples.yaml").is_file():
+            paths.insert(0, self.folder / "urgent_examples.yaml")
+        found: dict[str, list[str]] = {kind: [] for kind in EXAMPLE_FIELDS}
+        for path in paths:
+            file = self.shown(path)
+            data = self.parse(path, file)
+            if data is None and file not in self.unreadable:
+                self.problems.warning(
+                    file, 1, "Dit bestand is leeg.", "Zet de voorbeelden terug, of verwijder het."
+                )
+                continue
+            if self.fields(data, EXAMPLE_FIELDS, file, "Een bestand met voorbeelden"):
+                for kind in EXAMPLE_FIELDS:
+                    found[kind].extend(str(t) for t in data.get(kind) or ())
+        return {kind: tuple(texts) for kind, texts in found.items()} if paths else {}
 
     def _word_lists(self, data: object, file: str) -> dict[str, tuple[str, ...]]:
         """Named lists of words ('@dood' in a phrase stands for every word of the list dood),

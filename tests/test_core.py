@@ -691,7 +691,7 @@ def test_a_volunteer_teaches_the_learned_view_a_new_way_of_saying_it(tmp_path: P
     # A made-up phrase: in no example yet, so only what the volunteer adds can teach it.
     message = "tijd voor de grote zorblat"
     assert load_helpdesk(folder).respond(message, NOON).outcome is not Outcome.URGENT
-    path = folder / "urgent_examples.yaml"
+    path = folder / "urgent_examples" / "urgent_suicide.yaml"
     new = [
         "ik maak binnenkort de grote zorblat",
         "de grote zorblat, daar ben ik klaar voor",

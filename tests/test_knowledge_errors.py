@@ -557,3 +557,29 @@ def test_every_problem_string_names_file_and_line(kdir: Path, name: str) -> None
         assert str(problem).startswith(f"{problem.file}:{problem.line}: "), str(problem)
         assert problem.file.startswith("knowledge/")
         assert problem.hint or problem.message.endswith(".")
+
+
+# -- the examples of the learned view of emergencies ------------------------------------------
+
+
+def test_the_examples_are_read_from_every_file_of_their_folder(kdir: Path) -> None:
+    """One file per kind keeps each under what the bot reads of one file; a volunteer may add a
+    file of their own, with any of the kinds."""
+    before = load_knowledge(kdir).knowledge
+    assert before is not None
+    assert len(before.urgency.examples["ordinary"]) > 1000
+    write(kdir, "urgent_examples/extra.yaml", 'ordinary:\n  - "ik ga dood van het lachen"\n')
+    after = load_knowledge(kdir).knowledge
+    assert after is not None
+    ordinary = after.urgency.examples["ordinary"]
+    assert len(ordinary) == len(before.urgency.examples["ordinary"]) + 1
+    assert "ik ga dood van het lachen" in ordinary
+    for kind in ("urgent_suicide", "urgent", "stories"):
+        assert after.urgency.examples[kind] == before.urgency.examples[kind]
+
+
+def test_a_broken_file_of_examples_is_named_with_its_line(kdir: Path) -> None:
+    write(kdir, "urgent_examples/extra.yaml", 'ordinary:\n  - "goed"\nverhalen:\n  - "x"\n')
+    problem = only_error(load_knowledge(kdir))
+    assert problem.file == "knowledge/urgent_examples/extra.yaml" and problem.line == 3
+    says(problem, "verhalen")
