@@ -83,6 +83,7 @@ PARTS = (
     "dev22",
     "dev23",
     "dev24",
+    "dev25",
     "heldout",
     "heldout2",
     "heldout3",
