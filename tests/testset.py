@@ -39,6 +39,7 @@ CRISIS_DEVELOPMENT = (
     "crisis_dev20",
     "crisis_dev21",
     "crisis_dev22",
+    "crisis_dev23",
 )
 CRISIS_HELD_OUT = (
     "crisis_heldout",
