@@ -370,6 +370,18 @@ class _Reader:
             self.unreadable.add(shown)
         return data
 
+    def parse_part(self, path: Path, what: str) -> tuple[Any, str, bool]:
+        """One file of a folder of several (faq/, urgent_examples/): its data, its name, and
+        whether it is empty. An empty one may simply go, so it is only a warning."""
+        file = self.shown(path)
+        data = self.parse(path, file)
+        empty = data is None and file not in self.unreadable
+        if empty:
+            self.problems.warning(
+                file, 1, "Dit bestand is leeg.", f"Zet {what} terug, of verwijder het bestand."
+            )
+        return data, file, empty
+
     def fields(self, data: Any, fields: dict[str, Field], file: str, what: str) -> bool:
         """check_fields for a whole file, without a second report for a file already reported."""
         if data is None and file in self.unreadable:
@@ -655,12 +667,8 @@ class _Reader:
             paths.insert(0, self.folder / "urgent_examples.yaml")
         found: dict[str, list[str]] = {kind: [] for kind in EXAMPLE_FIELDS}
         for path in paths:
-            file = self.shown(path)
-            data = self.parse(path, file)
-            if data is None and file not in self.unreadable:
-                self.problems.warning(
-                    file, 1, "Dit bestand is leeg.", "Zet de voorbeelden terug, of verwijder het."
-                )
+            data, file, empty = self.parse_part(path, "de voorbeelden")
+            if empty:
                 continue
             if self.fields(data, EXAMPLE_FIELDS, file, "Een bestand met voorbeelden"):
                 for kind in EXAMPLE_FIELDS:
@@ -848,15 +856,8 @@ class _Reader:
         for path in files:
             if full:
                 break
-            file = self.shown(path)
-            data = self.parse(path, file)
-            if data is None and file not in self.unreadable:
-                self.problems.warning(
-                    file,
-                    1,
-                    "Dit bestand is leeg.",
-                    "Zet de vragen terug, of verwijder het bestand.",
-                )
+            data, file, empty = self.parse_part(path, "de vragen")
+            if empty:
                 continue
             if not self.fields(data, FAQ_FILE_FIELDS, file, "het bestand"):
                 self.faq_complete = False
