@@ -85,6 +85,7 @@ PARTS = (
     "dev23",
     "dev24",
     "dev25",
+    "dev26",
     "heldout",
     "heldout2",
     "heldout3",
@@ -100,6 +101,7 @@ PARTS = (
     "heldout13",
     "heldout14",
     "heldout15",
+    "heldout16",
 )
 
 # Development parts written blind after the decision's rules were, none of which was written
