@@ -40,6 +40,7 @@ CRISIS_DEVELOPMENT = (
     "crisis_dev21",
     "crisis_dev22",
     "crisis_dev23",
+    "crisis_dev24",
 )
 CRISIS_HELD_OUT = (
     "crisis_heldout",
@@ -57,6 +58,7 @@ CRISIS_HELD_OUT = (
     "crisis_heldout13",
     "crisis_heldout14",
     "crisis_heldout15",
+    "crisis_heldout16",
 )
 CRISIS_NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
 PARTS = (
