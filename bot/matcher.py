@@ -55,6 +55,10 @@ SUBSTITUTE_WEIGHT = 1.5  # a word at least this telling can stand in for another
 
 
 VERB_FORM_LENGTH = 5  # shorter words gain a -t too easily ('kan' + t)
+# 'moet ik ... nemen' in a subject's words: the dots stand for at most this many words
+# ('hoeveel milligram moet ik dan per dag nemen').
+GAP_WORDS = 3
+_GAP = "..."
 
 
 @dataclass(frozen=True)
@@ -133,7 +137,10 @@ class Matcher:
         faq_stems = frozenset().union(*(d for docs in owners[:-1] for d, _ in docs))
         self.foreign = frozenset(s for s in frequency if s not in faq_stems)
         # ...and those the out-of-scope questions use again and again are their topics.
-        self.foreign_topics = frozenset(s for s in self.foreign if uses[s] >= FOREIGN_TOPIC_USES)
+        # A number is no topic: the ages in 'een vrouw van 85' are there for the dose asked.
+        self.foreign_topics = frozenset(
+            s for s in self.foreign if uses[s] >= FOREIGN_TOPIC_USES and not s.isdigit()
+        )
 
         self.docs: list[_Doc] = []
         # stem → (document, share) postings; equal postings are one tuple, which keeps the
@@ -172,7 +179,7 @@ class Matcher:
         starts: dict[str, list[tuple[int, tuple[str, ...]]]] = defaultdict(list)
         for group, g in enumerate(knowledge.out_of_scope_groups):
             for text in g.words:
-                run = tuple(self.analyzer.surface_words(text))
+                run = self._subject_run(text)
                 if run:
                     starts[run[0]].append((group, run))
                 # A verb as the knowledge writes it, also with the -t of 'hij vergoedt'.
@@ -181,6 +188,16 @@ class Matcher:
         self.subject_starts = dict(starts)
         del owners  # the letter profiles need memory of their own while they are built
         self.letters = CharProfiles(letter_documents)
+
+    def _subject_run(self, text: str) -> tuple[str, ...]:
+        """A subject's words as surface words, with _GAP where the knowledge wrote '...'."""
+        parts = [self.analyzer.surface_words(part) for part in text.replace("…", _GAP).split(_GAP)]
+        run: list[str] = []
+        for i, part in enumerate(parts):
+            if i and run and part:
+                run.append(_GAP)
+            run.extend(part)
+        return tuple(run)
 
     @staticmethod
     def _signature(docs: list[tuple[frozenset[str], bool]]) -> frozenset[str]:
@@ -315,11 +332,12 @@ class Matcher:
         rest = list(surface)
         for start, word in enumerate(surface):
             for group, run in self.subject_starts.get(word, ()):
-                if tuple(surface[start : start + len(run)]) == run:
+                positions = _run_at(surface, start, run)
+                if positions:
                     found.add(group)
                     # 'plaspil' is read as the article's 'medicijn', 'alcohol' as nothing.
                     rest[start] = self.knowledge.out_of_scope_groups[group].instead
-                    for i in range(start + 1, start + len(run)):
+                    for i in positions[1:]:
                         rest[i] = ""
         if not found:
             return (), ""
@@ -445,6 +463,27 @@ class Matcher:
                         result.append(terms)
                     break
         return result
+
+
+def _run_at(surface: list[str], start: int, run: tuple[str, ...]) -> list[int]:
+    """The positions of a subject's words when they stand at ``start`` (a _GAP skipping at
+    most GAP_WORDS words, as few as it can), or none."""
+    positions: list[int] = []
+    at = start
+    gap = False
+    for word in run:
+        if word == _GAP:
+            gap = True
+            continue
+        reach = GAP_WORDS if gap else 0
+        found = next(
+            (i for i in range(at, min(at + reach + 1, len(surface))) if surface[i] == word), None
+        )
+        if found is None:
+            return []
+        positions.append(found)
+        at, gap = found + 1, False
+    return positions
 
 
 def _asking(pieces: list[tuple[str, bool]]) -> list[int]:

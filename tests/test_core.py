@@ -16,6 +16,7 @@ from bot.core import Helpdesk, load_helpdesk
 from bot.crisis_model import SUICIDE
 from bot.knowledge import Urgency, UrgentPattern
 from bot.lexicon import compound_commonness, is_rare_dutch
+from bot.matcher import _run_at
 from bot.replies import Outcome
 from bot.text import normalise, split_sentences
 from bot.urgent import UrgencyDetector
@@ -741,6 +742,9 @@ def test_a_personal_dose_is_never_given_as_bare_numbers(desk: Helpdesk) -> None:
         "ik ben 70 en weeg 80 kilo, hoeveel tabletten van 250 mg moet ik nemen",
         "ik neem 500 mg, is dat te veel",
         "ik heb rls, hoeveel magnesium moet ik slikken",
+        # 'moet ik ... nemen' in out_of_scope.yaml: words may stand between.
+        "hoeveel milligram moet ik dan per dag nemen",
+        "hoeveel mg magnesium moet ik nou precies nemen",
     ):
         reply = desk.respond(message, NOON)
         assert reply.outcome is Outcome.PARTIAL, message
@@ -749,6 +753,13 @@ def test_a_personal_dose_is_never_given_as_bare_numbers(desk: Helpdesk) -> None:
     assert answered_by(desk, "hoeveel mg magnesium heeft een vrouw per dag nodig") == (
         "dagelijkse-hoeveelheid"
     )
+
+
+def test_the_dots_in_a_subjects_words_stand_for_at_most_three_words() -> None:
+    run = ("moet", "ik", "...", "nemen")
+    assert _run_at(["moet", "ik", "nemen"], 0, run) == [0, 1, 2]
+    assert _run_at(["moet", "ik", "dan", "per", "dag", "nemen"], 0, run) == [0, 1, 5]
+    assert _run_at(["moet", "ik", "dan", "elke", "dag", "echt", "nemen"], 0, run) == []
 
 
 def test_beside_another_subject_the_entry_is_not_shown(desk: Helpdesk) -> None:
