@@ -2,6 +2,8 @@
 
     .venv/bin/python benchmarks/matcher.py [--phrasings 10000] [--repeats 5]
         [--development-only] [--speed-only]
+    .venv/bin/python benchmarks/matcher.py --rules          # what each rule is worth
+    .venv/bin/python benchmarks/matcher.py --fit-learned    # the phrasing model's smoothing
 
 The baseline is what a first attempt would do: rapidfuzz.process.extractOne with WRatio over
 all phrasings, answering when the score reaches BASELINE_CUTOFF and referring otherwise.
@@ -35,9 +37,10 @@ from rapidfuzz import fuzz, process, utils
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.core import RULES, Helpdesk  # noqa: E402
+from bot.core import RULES, Helpdesk, load_helpdesk  # noqa: E402
 from bot.crisis_model import forget_trained  # noqa: E402
 from bot.loader import DEFAULT_KNOWLEDGE_DIR, load_knowledge  # noqa: E402
+from bot.phrasing_model import leave_one_out_accuracy, training_texts  # noqa: E402
 from tests.generated_faq import generated_knowledge  # noqa: E402
 from tests.testset import (  # noqa: E402
     PARTS,
@@ -50,6 +53,7 @@ from tests.testset import (  # noqa: E402
 )
 
 BASELINE_CUTOFF = 80
+LEARNED_SMOOTHINGS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0)
 NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
 
 
@@ -156,6 +160,15 @@ def rules() -> int:
     return 0
 
 
+def fit_learned() -> int:
+    """Leave-one-out accuracy of the phrasing model on the entries' own phrasings, for each
+    smoothing of a grid: the best is learned_smoothing in knowledge/settings.yaml."""
+    texts = training_texts(load_helpdesk().knowledge)
+    for smoothing in LEARNED_SMOOTHINGS:
+        print(f"smoothing {smoothing:<5} {leave_one_out_accuracy(texts, smoothing):.2%}")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--phrasings", type=int, default=10_000)
@@ -167,6 +180,9 @@ def main() -> int:
     parser.add_argument(
         "--rules", action="store_true", help="what each rule of the decision is worth"
     )
+    parser.add_argument(
+        "--fit-learned", action="store_true", help="the phrasing model's smoothing, fit"
+    )
     parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)  # the fresh process
     args = parser.parse_args()
     if args.measure is not None:
@@ -174,6 +190,8 @@ def main() -> int:
         return 0
     if args.rules:
         return rules()
+    if args.fit_learned:
+        return fit_learned()
     print(f"messages timed per knowledge: {len(timed_messages())}, in a process of its own")
 
     article = measure_apart(DEFAULT_KNOWLEDGE_DIR, args.repeats)

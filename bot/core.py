@@ -26,7 +26,7 @@ class Decision:
 
 
 # The rules of decide, by name: each can be left out to measure what it is worth.
-RULES = ("substitution", "detail", "agreed", "long_story", "letter_choice")
+RULES = ("substitution", "detail", "agreed", "long_story", "letter_choice", "learned")
 
 
 def decide(
@@ -41,7 +41,8 @@ def decide(
     is only a detail of a question both views agree on, a lower score will do. Both views
     agreeing is confidence of its own: then a lower score will do when the FAQ knows every
     word, lower still in a long story, and of two close entries the letter view may pick
-    one. Whatever is left is a choice between close entries or a referral.
+    one. In a long story the phrasing model picking the same entry counts as that agreement.
+    Whatever is left is a choice between close entries or a referral.
 
     Every number is a setting in knowledge/settings.yaml, fit by the procedure written in
     benchmarks/fit_settings.py on the development parts (right answers, less three for
@@ -62,16 +63,20 @@ def decide(
     runner_up = match.candidates[1].score if len(match.candidates) > 1 else 0.0
     lead = best.score - runner_up
     long_story = match.length >= s.long_message_words
+    # In a long story the letter view is lost among the story's letters; there the phrasing
+    # model (bot/phrasing_model.py) picking the same entry is the second view's confirmation.
+    learned = long_story and match.learned_choice == best.entry_id and "learned" not in without
+    confirmed = match.confirmed or learned
     if match.out_of_scope >= best.score - s.out_of_scope_margin:
         return Decision(None, (), best.score)
     # 'hoeveel ijzer per dag': another subject in the place of the entry's own words.
-    if match.substituted and not match.confirmed and "substitution" not in without:
+    if match.substituted and not confirmed and "substitution" not in without:
         return Decision(None, (), best.score)
     # A word the FAQ does not know, and that is no ordinary Dutch ('ropinirol'), is the
     # strongest sign of a near miss; unless it is a detail beside the question
     # ('magnesiumoxide van de kruidvat, is dat goed spul'): both views agree on the entry and
     # the questions the article does not answer fit less well.
-    detail = match.confirmed and not match.substituted and match.out_of_scope < best.score
+    detail = confirmed and not match.substituted and match.out_of_scope < best.score
     detail = detail and "detail" not in without
     threshold = s.answer_threshold
     if match.foreign_words:
@@ -80,7 +85,7 @@ def decide(
         return Decision(best.entry_id, (), best.score)
     # Two views agreeing, more than a dead heat of words ahead: a lower score will do; in a
     # long story, whose words dilute the question's, lower still and beside a detail.
-    agreed = match.confirmed and lead >= s.tie_margin
+    agreed = confirmed and lead >= s.tie_margin
     confirmed_path = agreed and "agreed" not in without
     out_of_scope_ceiling = best.score + s.out_of_scope_margin + s.confirmed_out_of_scope_slack
     if (

@@ -126,6 +126,8 @@ class MatchSettings:
     detail_threshold: float = 0.5  # beside an unknown word that is only a detail
     # An out-of-scope phrasing about a subject the message does not name counts this much.
     other_subject_weight: float = 1.0
+    # Smoothing of the learned view on the phrasings (bot/phrasing_model.py).
+    learned_smoothing: float = 0.1
 
 
 @dataclass(frozen=True)

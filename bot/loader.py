@@ -163,6 +163,7 @@ MATCHING_FIELDS = {
     "choice_window": Field(NUMBER, required=False),
     "detail_threshold": Field(NUMBER, required=False),
     "other_subject_weight": Field(NUMBER, required=False),
+    "learned_smoothing": Field(NUMBER, required=False),
 }
 
 
@@ -205,6 +206,7 @@ MATCHING_RANGES = {
     "confirmed_out_of_scope_slack": Range(0, 1),
     "choice_window": Range(0, 1),
     "other_subject_weight": Range(0, 1),
+    "learned_smoothing": Range(0, 10, above=True),
 }
 # (lower, higher, why): settings whose order matters for decide() in bot/core.py.
 MATCHING_ORDER = (

@@ -27,6 +27,8 @@ from typing import NamedTuple
 from bot.analyzer import Analyzer, Term
 from bot.charprofile import CharProfiles
 from bot.knowledge import Knowledge
+from bot.phrasing_model import train as train_phrasings
+from bot.phrasing_model import training_texts as phrasing_texts
 from bot.text import normalise, split_sentences
 
 # Measured on the development parts of the test set (tests/data/testset_dev*.yaml).
@@ -79,6 +81,7 @@ class MatchResult:
     length: int = 0  # the message's content words
     subjects: tuple[int, ...] = ()  # out-of-scope groups whose words the message uses
     rest: str = ""  # ...and the message without those words, when there are any
+    learned_choice: str | None = None  # the entry the phrasing model picks, if any
 
 
 class _Doc(NamedTuple):
@@ -188,6 +191,7 @@ class Matcher:
         self.subject_starts = dict(starts)
         del owners  # the letter profiles need memory of their own while they are built
         self.letters = CharProfiles(letter_documents)
+        self.learned = train_phrasings(phrasing_texts(knowledge), self.settings.learned_smoothing)
 
     def _subject_run(self, text: str) -> tuple[str, ...]:
         """A subject's words as surface words, with _GAP where the knowledge wrote '...'."""
@@ -314,6 +318,7 @@ class Matcher:
             len(whole),
             subjects,
             rest,
+            self.learned.best(message),
         )
 
     def _subjects(

@@ -17,6 +17,7 @@ from bot.crisis_model import SUICIDE
 from bot.knowledge import Urgency, UrgentPattern
 from bot.lexicon import compound_commonness, is_rare_dutch
 from bot.matcher import _run_at
+from bot.phrasing_model import leave_one_out_accuracy, training_texts
 from bot.replies import Outcome
 from bot.text import normalise, split_sentences
 from bot.urgent import UrgencyDetector
@@ -362,7 +363,8 @@ def test_smalltalk(desk: Helpdesk) -> None:
 
 def test_a_question_told_in_one_breath_is_found_after_its_cue(desk: Helpdesk) -> None:
     """No full stop, no question mark: 'ik wil graag weten of' (stopwords.yaml's
-    question_cues) says where the question starts. Without the cues the story drowns it."""
+    question_cues) says where the question starts. Without the cues (and without the phrasing
+    model, which reads the whole story) the story drowns it."""
     story = (
         "we zitten hier al de hele avond met de hele familie aan tafel te praten over mijn "
         "onrustige benen en mijn schoonzoon zegt dat je dat aan je bloed kan zien en ik wil "
@@ -371,7 +373,9 @@ def test_a_question_told_in_one_breath_is_found_after_its_cue(desk: Helpdesk) ->
     )
     reply = desk.respond(story, NOON)
     assert (reply.outcome, reply.faq_id) == (Outcome.ANSWER, "magnesium-meten")
-    without_cues = Helpdesk(dataclasses.replace(desk.knowledge, question_cues=()))
+    without_cues = Helpdesk(
+        dataclasses.replace(desk.knowledge, question_cues=()), without_rules=frozenset({"learned"})
+    )
     assert without_cues.respond(story, NOON).outcome is not Outcome.ANSWER
 
 
@@ -624,6 +628,41 @@ def test_the_learned_views_smoothing_is_the_one_its_fit_chooses(desk: Helpdesk) 
     assert urgency.model.smoothing in recall
     assert recall[urgency.model.smoothing] >= max(recall.values()) - 0.01
     assert all(0.5 < share <= 1 for share in desk.urgency.model.left_out_recall.values())
+
+
+def test_the_phrasing_models_smoothing_is_the_one_its_fit_chooses(desk: Helpdesk) -> None:
+    """settings.yaml's learned_smoothing is (within a point of) the best of benchmarks/
+    matcher.py --fit-learned: the one at which most phrasings, each left out of training, are
+    still given to their own entry."""
+    from benchmarks.matcher import LEARNED_SMOOTHINGS
+
+    texts = training_texts(desk.knowledge)
+    accuracy = {s: leave_one_out_accuracy(texts, s) for s in LEARNED_SMOOTHINGS}
+    chosen = desk.knowledge.settings.learned_smoothing
+    assert chosen in accuracy
+    assert accuracy[chosen] >= max(accuracy.values()) - 0.01
+    assert accuracy[chosen] > 0.5
+
+
+def test_in_a_long_story_the_phrasing_model_confirms_the_word_views_entry(desk: Helpdesk) -> None:
+    """A story told in one breath, without the cue that says where its question starts: the
+    word view's best entry scores too low on its own, the phrasing model picks the same entry,
+    and that agreement answers it. Without the phrasing model it would be referred."""
+    story = (
+        "we zitten hier al de hele avond met de hele familie aan tafel te praten over mijn "
+        "onrustige benen en mijn schoonzoon zegt dat je dat aan je bloed kan zien en ik wil "
+        "graag weten of je magnesium kan laten meten bij de huisarts want dan weet ik waar ik "
+        "aan toe ben"
+    )
+    no_cues = dataclasses.replace(desk.knowledge, question_cues=())
+    match = Helpdesk(no_cues).matcher.match(story)
+    assert match.learned_choice == "magnesium-meten" == match.candidates[0].entry_id
+    assert not match.confirmed  # the letter view does not confirm it
+    assert Helpdesk(no_cues).respond(story, NOON).faq_id == "magnesium-meten"
+    without = Helpdesk(no_cues, without_rules=frozenset({"learned"}))
+    assert without.respond(story, NOON).outcome is not Outcome.ANSWER
+    # A question the article does not answer is no entry's.
+    assert desk.matcher.learned.best("wat kost een lidmaatschap voor mijn hond") is None
 
 
 def test_words_far_apart_in_a_message_without_stops_say_nothing_together(
