@@ -41,6 +41,7 @@ CRISIS_DEVELOPMENT = (
     "crisis_dev22",
     "crisis_dev23",
     "crisis_dev24",
+    "crisis_dev25",
 )
 CRISIS_HELD_OUT = (
     "crisis_heldout",
@@ -88,6 +89,7 @@ PARTS = (
     "dev24",
     "dev25",
     "dev26",
+    "dev27",
     "heldout",
     "heldout2",
     "heldout3",
