@@ -448,7 +448,13 @@ class Matcher:
                 # rekening mee houd') is also scored alone, less surely.
                 if refers_back and known >= 3:
                     result.append((terms, REFERRING_ALONE_TRUST))
-                terms = self.analyzer.terms(pieces[i - 1][0]) + terms
+                # ...and past a sentence that says nothing itself ('Ik wil het graag goed
+                # kunnen uitleggen. Hoe zit het precies?').
+                back = i - 1
+                terms = self.analyzer.terms(pieces[back][0]) + terms
+                while back > 0 and i - back < 3 and sum(t.known for t in terms) < 3:
+                    back -= 1
+                    terms = self.analyzer.terms(pieces[back][0]) + terms
             if sum(t.known for t in terms) >= 2:
                 result.append((terms, 1.0))
         return result
