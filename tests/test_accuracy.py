@@ -1,8 +1,8 @@
 """The bot on messages written the way people really write (tests/data/testset_*.yaml).
 
-Forty parts, each written by someone who had not seen the matcher: twenty-five
-development parts (the fourth first measured as a held-out part) and fifteen held-out parts that
-are only measured and whose messages are never printed. The two are never pooled.
+Forty-three parts, each written by someone who had not seen the matcher: twenty-seven
+development parts (the fourth first measured as a held-out part) and sixteen held-out parts
+that are only measured and whose messages are never printed. The two are never pooled.
 
 The development parts together are held to floors a few messages below what they reach, so
 that one message more or less is no failure but a real step back is: right answers, wrong
@@ -26,8 +26,8 @@ from tests.testset import PARTS, Figures, evaluate, is_held_out, load_cases, res
 
 NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
 # The targets for a fresh set are 90% right, 2% wrong, 95% of near misses referred or partial
-# and 3% of them answered. The development parts (twenty-five; the hardest two first seen at
-# 78.7% and 70.1% right) reach 84.6% right, 1.6% wrong, 96.8% and 2.0%: the last three are held to
+# and 3% of them answered. The development parts (twenty-seven; the hardest two first seen at
+# 78.7% and 70.1% right) reach 85.3% right, 1.7% wrong, 96.5% and 2.3%: the last three are held to
 # the targets themselves, right answers to a floor a margin below what they reach, and the 90%
 # target stays a strict expected failure until it is met.
 TARGETS = {"right": 0.90, "wrong": 0.02, "near_miss": 0.95, "near_miss_answered": 0.03}
@@ -71,7 +71,7 @@ def test_development_answerable_questions_get_the_right_answer(development: Figu
     assert rate >= DEVELOPMENT["right"], (development.summary(), development.misses)
 
 
-@pytest.mark.xfail(strict=True, reason="the development parts reach 84%, not yet the target")
+@pytest.mark.xfail(strict=True, reason="the development parts reach 85%, not yet the target")
 def test_development_answerable_questions_reach_the_target(development: Figures) -> None:
     rate = development.rate(development.right_answer, development.answerable)
     assert rate >= TARGETS["right"], development.summary()

@@ -50,18 +50,18 @@ def test_every_bodily_emergency_in_the_development_parts_is_found(development) -
 
 
 def test_thoughts_of_suicide_in_the_development_parts_get_113(development) -> None:
-    """Four of 2,391 still get only the care note below another reply ('het is op. ik ben
+    """Two of 2,657 still get only the care note below another reply ('het is op. ik ben
     op.'): 'ik ben op' alone cost more false alarms than it found, so the floor is 99%, not
     every one."""
     assert development["suicide"].rate >= 0.99, development["suicide"].misses
 
 
 def test_thoughts_of_suicide_in_the_development_parts_read_113(development) -> None:
-    """First, or in the care note below another reply: every one of 2,391 does now."""
+    """First, or in the care note below another reply: every one of 2,657 does now."""
     assert development["suicide_113"].rate >= 0.99, development["suicide_113"].rate
 
 
-@pytest.mark.xfail(strict=True, reason="four development messages are still missed")
+@pytest.mark.xfail(strict=True, reason="two development messages are still missed")
 def test_every_thought_of_suicide_in_the_development_parts_gets_113(development) -> None:
     assert development["suicide"].rate == 1.0
 
@@ -94,8 +94,11 @@ def test_false_alarms_in_the_development_parts_stay_near_the_target(development)
 # 1,310/1,330 (98.5%) read 113. crisis_heldout14 (c36fca2) 105/110, 80/80, 15/300, 107/110;
 # crisis_heldout15 (f609498) 86/100, 69/70, 16/280, 93/100. All fifteen at 6aff123:
 # 1,470/1,540 (95.5%), 1,165/1,172, 250/4,857 (5.1%); 1,509/1,540 (98.0%) read 113; and at
-# 5c7cd48: 1,480/1,540 (96.1%), 1,165/1,172, 249/4,857 (5.1%), 1,512/1,540 (98.2%). Floors
-# below these, a guard against losing ground, not a target.
+# 5c7cd48: 1,480/1,540 (96.1%), 1,165/1,172, 249/4,857 (5.1%), 1,512/1,540 (98.2%).
+# crisis_heldout16 (98e76b2) 118/127, 95/96, 13/408, 122/127. All sixteen at 4a87e6f: 1,598/1,667
+# (95.9%), 1,260/1,268, 262/5,265 (5.0%), 1,634/1,667 (98.0%); and at 960e623: 1,605/1,667
+# (96.3%), 1,260/1,268, 255/5,265 (4.8%), 1,640/1,667 (98.4%). Floors below these, a guard
+# against losing ground, not a target.
 HELD_OUT_FLOORS = {"suicide": 0.93, "acute": 0.98, "suicide_113": 0.97}
 HELD_OUT_FALSE_ALARM_CEILING = 0.09
 
