@@ -81,7 +81,7 @@ class MatchResult:
     length: int = 0  # the message's content words
     subjects: tuple[int, ...] = ()  # out-of-scope groups whose words the message uses
     rest: str = ""  # ...and the message without those words, when there are any
-    learned_choice: str | None = None  # the entry the phrasing model picks, if any
+    learned_choice: str | None = None  # in a long message, the entry the phrasing model picks
 
 
 class _Doc(NamedTuple):
@@ -318,7 +318,8 @@ class Matcher:
             len(whole),
             subjects,
             rest,
-            self.learned.best(message),
+            # Only a long message needs the phrasing model (core.decide).
+            self.learned.best(message) if len(whole) >= self.settings.long_message_words else None,
         )
 
     def _subjects(
