@@ -40,6 +40,7 @@ sys.path.insert(0, str(ROOT))
 from bot.core import RULES, Helpdesk, load_helpdesk  # noqa: E402
 from bot.crisis_model import forget_trained  # noqa: E402
 from bot.loader import DEFAULT_KNOWLEDGE_DIR, load_knowledge  # noqa: E402
+from bot.phrasing_model import forget_trained as forget_phrasings  # noqa: E402
 from bot.phrasing_model import leave_one_out_accuracy, training_texts  # noqa: E402
 from tests.generated_faq import generated_knowledge  # noqa: E402
 from tests.testset import (  # noqa: E402
@@ -76,10 +77,11 @@ def measure(folder: Path, messages: list[str], repeats: int) -> dict[str, float]
         knowledge = load_knowledge(folder).knowledge
         helpdesk = Helpdesk(knowledge)
         load_times.append(time.perf_counter() - started)
-    relearn_times = []  # a reload after a phrasing or example changed: the learned view trains
+    relearn_times = []  # a reload after a phrasing or example changed: the learned views train
     for _ in range(repeats):
         gc.collect()
         forget_trained()
+        forget_phrasings()
         started = time.perf_counter()
         Helpdesk(load_knowledge(folder).knowledge)
         relearn_times.append(time.perf_counter() - started)

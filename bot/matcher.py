@@ -27,8 +27,7 @@ from typing import NamedTuple
 from bot.analyzer import Analyzer, Term
 from bot.charprofile import CharProfiles
 from bot.knowledge import Knowledge
-from bot.phrasing_model import train as train_phrasings
-from bot.phrasing_model import training_texts as phrasing_texts
+from bot.phrasing_model import model_for
 from bot.text import normalise, split_sentences
 
 # Measured on the development parts of the test set (tests/data/testset_dev*.yaml).
@@ -191,7 +190,7 @@ class Matcher:
         self.subject_starts = dict(starts)
         del owners  # the letter profiles need memory of their own while they are built
         self.letters = CharProfiles(letter_documents)
-        self.learned = train_phrasings(phrasing_texts(knowledge), self.settings.learned_smoothing)
+        self.learned = model_for(knowledge, self.settings.learned_smoothing)
 
     def _subject_run(self, text: str) -> tuple[str, ...]:
         """A subject's words as surface words, with _GAP where the knowledge wrote '...'."""

@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 
 from bot.crisis_model import features
 from bot.knowledge import Knowledge
@@ -54,11 +55,32 @@ class PhrasingModel:
         return self.owners[max(range(len(scores)), key=scores.__getitem__)] or None
 
 
-def training_texts(knowledge: Knowledge) -> list[tuple[str, frozenset[str]]]:
+def _owned_texts(knowledge: Knowledge) -> tuple[tuple[str, str], ...]:
     """Each phrasing (and question) with its owner: an entry's id, or OUT_OF_SCOPE."""
-    texts = [(e.id, features(t)) for e in knowledge.entries for t in (e.question, *e.phrasings)]
-    texts += [(OUT_OF_SCOPE, features(t)) for t in knowledge.out_of_scope]
-    return texts
+    owned = [(e.id, t) for e in knowledge.entries for t in (e.question, *e.phrasings)]
+    owned += [(OUT_OF_SCOPE, t) for t in knowledge.out_of_scope]
+    return tuple(owned)
+
+
+def training_texts(knowledge: Knowledge) -> list[tuple[str, frozenset[str]]]:
+    """Each phrasing's features with its owner."""
+    return [(owner, features(text)) for owner, text in _owned_texts(knowledge)]
+
+
+def model_for(knowledge: Knowledge, smoothing: float) -> PhrasingModel:
+    """The model of the knowledge's phrasings, trained once: a reload that changes an answer
+    or a message, not a phrasing, keeps it (as crisis_model.train_once does)."""
+    return _trained(_owned_texts(knowledge), smoothing)
+
+
+def forget_trained() -> None:
+    """Let the next ``model_for`` train anew (benchmarks/matcher.py times it)."""
+    _trained.cache_clear()
+
+
+@lru_cache(maxsize=1)
+def _trained(owned: tuple[tuple[str, str], ...], smoothing: float) -> PhrasingModel:
+    return train([(owner, features(text)) for owner, text in owned], smoothing)
 
 
 def train(texts: list[tuple[str, frozenset[str]]], smoothing: float) -> PhrasingModel:
