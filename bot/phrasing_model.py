@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -64,7 +65,19 @@ def _owned_texts(knowledge: Knowledge) -> tuple[tuple[str, str], ...]:
 
 def training_texts(knowledge: Knowledge) -> list[tuple[str, frozenset[str]]]:
     """Each phrasing's features with its owner."""
-    return [(owner, features(text)) for owner, text in _owned_texts(knowledge)]
+    return _with_features(_owned_texts(knowledge))
+
+
+def _with_features(owned: Iterable[tuple[str, str]]) -> list[tuple[str, frozenset[str]]]:
+    return [(owner, features(text)) for owner, text in owned]
+
+
+def _counts(texts: list[tuple[str, frozenset[str]]]) -> dict[str, Counter[str]]:
+    """Per owner, in how many of its phrasings each feature stands."""
+    counts: dict[str, Counter[str]] = {}
+    for owner, found in texts:
+        counts.setdefault(owner, Counter()).update(found)
+    return counts
 
 
 def model_for(knowledge: Knowledge, smoothing: float) -> PhrasingModel:
@@ -80,13 +93,11 @@ def forget_trained() -> None:
 
 @lru_cache(maxsize=1)
 def _trained(owned: tuple[tuple[str, str], ...], smoothing: float) -> PhrasingModel:
-    return train([(owner, features(text)) for owner, text in owned], smoothing)
+    return train(_with_features(owned), smoothing)
 
 
 def train(texts: list[tuple[str, frozenset[str]]], smoothing: float) -> PhrasingModel:
-    counts: dict[str, Counter[str]] = {}
-    for owner, found in texts:
-        counts.setdefault(owner, Counter()).update(found)
+    counts = _counts(texts)
     size = len(frozenset().union(*counts.values()))
     owners = tuple(counts)
     unseen = []
@@ -103,9 +114,7 @@ def train(texts: list[tuple[str, frozenset[str]]], smoothing: float) -> Phrasing
 def leave_one_out_accuracy(texts: list[tuple[str, frozenset[str]]], smoothing: float) -> float:
     """The share of the entries' phrasings whose entry the model picks when trained on all
     other phrasings: what the smoothing is fit by."""
-    counts: dict[str, Counter[str]] = {}
-    for owner, found in texts:
-        counts.setdefault(owner, Counter()).update(found)
+    counts = _counts(texts)
     users = Counter(f for counted in counts.values() for f in counted)
     size = len(users)
     totals = {owner: sum(counted.values()) for owner, counted in counts.items()}
